@@ -1,0 +1,47 @@
+"""The CLI is a thin shell: exit codes, JSON, --help."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from symmaml.cli import main
+
+
+def test_verify_json_has_one_record_per_claim(capsys):
+    assert main(["verify", "--json"]) == 0
+    recs = json.loads(capsys.readouterr().out)
+    assert {"equation", "status", "detail"} <= set(recs[0])
+    assert any(r["equation"] == "42" for r in recs)
+
+
+def test_report_writes_outputs_atomically(tmp_path, capsys):
+    assert main(["report", "--out", str(tmp_path)]) == 0
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["claims.json", "lemma1.tex", "moments.md"]
+    assert "Eq. 42" in capsys.readouterr().out
+
+
+def test_moments_json(capsys):
+    assert main(["moments", "--max-degree", "2", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["k"] for r in rows] == [1, 0, 2, 1, 0, 0]
+
+
+def test_bad_input_exits_2(capsys):
+    assert main(["moments", "--max-degree", "-1"]) == 2
+    assert "max_degree" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("cmd", [[], ["report"], ["moments"], ["verify"], ["derivations"]])
+def test_help_everywhere(cmd):
+    out = subprocess.run([sys.executable, "-m", "symmaml", *cmd, "--help"],
+                         capture_output=True, text=True)
+    assert out.returncode == 0 and "usage" in out.stdout
+
+
+def test_derivations_check_detects_staleness(tmp_path, capsys):
+    assert main(["derivations", "--out", str(tmp_path)]) == 0
+    assert main(["derivations", "--out", str(tmp_path), "--check"]) == 0
+    (tmp_path / "moments.md").write_text("tampered")
+    assert main(["derivations", "--out", str(tmp_path), "--check"]) == 1
