@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sympy import Identity, MatMul, Mul, Trace, expand, factor, srepr, sympify
+from sympy import Add, Identity, MatMul, Mul, Trace, expand, factor, srepr, sympify
 
 from ..printing import paper_latex
 from ..symbols import n as _n, p as _p
@@ -26,7 +26,7 @@ from .words import poly_to_sympy
 __all__ = [
     "expectation", "expectation_terms", "canonical_form", "moments_equal", "difference",
     "wishart_moment", "wishart_expectation", "wishart_lhs", "Moment", "lemma1_table",
-    "METHODS", "MAX_DEGREE_REFERENCE", "wishart_orders",
+    "METHODS", "MAX_DEGREE_REFERENCE", "wishart_orders", "clear_caches",
 ]
 
 METHODS = ("fast", "reference")
@@ -35,13 +35,24 @@ MAX_DEGREE_REFERENCE = 8
 
 
 def _combine(terms, per_term):
-    out: dict = {}
+    """Sum coeff * E[term] over the terms, grouping by coefficient so that the packed
+    integer polynomials are added as ints and converted to SymPy once per group."""
+    groups: dict = {}
     for coeff, open_word, cycles in terms:
         if coeff == 0:
             continue
         for key, poly in per_term(open_word, cycles).items():
-            val = poly_to_sympy(poly) if isinstance(poly, dict) else poly
-            out[key] = out.get(key, 0) + coeff * val
+            dst = groups.setdefault(key, {}).setdefault(coeff, {})
+            for mono, c in poly.items():
+                dst[mono] = dst.get(mono, 0) + c
+    out = {}
+    for key, by_coeff in groups.items():
+        if len(by_coeff) == 1 and 1 in by_coeff:
+            value = poly_to_sympy(by_coeff[1])
+        else:
+            value = expand(Add(*[c * poly_to_sympy(poly) for c, poly in by_coeff.items()]))
+        if value != 0:
+            out[key] = value
     return out
 
 
@@ -74,40 +85,38 @@ def expectation_terms(expr, method: str = "fast") -> tuple:
         per_term = reference.expect_word_reference
     else:
         per_term = contraction.expect_word
-    raw = _combine(terms, per_term)
-    out = {}
-    for key, coeff in raw.items():
-        coeff = expand(coeff)
-        if coeff != 0:
-            out[key] = coeff
-    return shape, out
+    return shape, _combine(terms, per_term)
 
 
 @lru_cache(maxsize=4096)
-def _expectation_cached(expr, method):
+def _expectation_cached(expr, method, factored):
     def compute():
         shape, form = expectation_terms(expr, method)
-        return to_sympy({k: factor(v) for k, v in form.items()}, shape)
-    return disk_cached("expectation", f"{method}\0{srepr(expr)}", compute)
+        if factored:
+            form = {k: factor(v) for k, v in form.items()}
+        return to_sympy(form, shape)
+    return disk_cached("expectation", f"{method}\0{int(factored)}\0{srepr(expr)}", compute)
 
 
-def expectation(expr, method: str = "fast"):
+def expectation(expr, method: str = "fast", factored: bool = False):
     """Exact E[expr] as a SymPy expression.
 
     ``expr`` is built from :func:`gaussian_matrix` symbols (independent rows N(0, Sigma);
     distinct Gaussian matrices independent), deterministic ``MatrixSymbol`` /
     :func:`symmetric_matrix` symbols, ``+``, ``*``, non-negative integer powers, ``.T`` and
     ``Trace``.  The result is a polynomial in the dimension symbols times words in the
-    deterministic matrices (and covariances) and traces of such words.
+    deterministic matrices (and covariances) and traces of such words.  Coefficients are
+    expanded polynomials, or factored ones (as the paper prints them) with
+    ``factored=True``; factoring costs more than the expectation itself at high degree.
 
     >>> from symmaml.moments import gaussian_matrix, symmetric_matrix, expectation
     >>> X = gaussian_matrix("X"); D = symmetric_matrix("D", X.cols)
-    >>> expectation(X.T * X * D * X.T * X)        # Eq. 42
-    n*(n + 1)*D + n*Trace(D)*I
+    >>> expectation(X.T * X * D * X.T * X, factored=True)        # Eq. 42
+    (n*(n + 1))*D + (n*Trace(D))*I
     """
     _check_method(method)
     expr = sympify(expr)
-    return _expectation_cached(expr, method)
+    return _expectation_cached(expr, method, bool(factored))
 
 
 def canonical_form(expr) -> dict:
@@ -262,9 +271,17 @@ def lemma1_table(method: str = "fast") -> list[Moment]:
     rows = []
     for eq, k, traces in LEMMA1_WISHART:
         lhs = wishart_lhs(k, traces, X)
-        rows.append(Moment(lhs, expectation(lhs, method=method), eq))
+        rows.append(Moment(lhs, expectation(lhs, method=method, factored=True), eq))
     C = symmetric_matrix("C", X.rows)
     D = symmetric_matrix("D", X.cols)
     for eq, lhs in (("41", X.T * C * X), ("42", X.T * X * D * X.T * X)):
-        rows.append(Moment(lhs, expectation(lhs, method=method), eq))
+        rows.append(Moment(lhs, expectation(lhs, method=method, factored=True), eq))
     return rows
+
+
+def clear_caches() -> None:
+    """Forget every in-memory result (for cold-start benchmarks); the disk cache stays."""
+    contraction.clear_cache()
+    wishart.cache_clear()
+    _expectation_cached.cache_clear()
+    _wishart_moment_cached.cache_clear()

@@ -29,11 +29,11 @@ def check_exponent(k, what="exponent"):
     return int(k_s)
 
 
-def _check_word(word, context):
+def _check_word(word, context, where=""):
     for a, b in zip(word, word[1:]):
         if right_dim(a) != left_dim(b):
             raise ValueError(
-                f"mismatched product in {context}: {letter(a >> 1).symbol} has "
+                f"mismatched product in {where}{context}: {letter(a >> 1).symbol} has "
                 f"{right_dim(a)} columns but {letter(b >> 1).symbol} has {left_dim(b)} rows")
 
 
@@ -106,7 +106,7 @@ def expand_terms(expr):
     for c, w, cycles in _terms(expr):
         _check_word(w, expr)
         for cyc in cycles:
-            _check_word(cyc + cyc[:1], f"a trace in {expr}")
+            _check_word(cyc + cyc[:1], expr, "a trace in ")
         terms.append((c, w if is_matrix else None, tuple(sorted(canonical_cycle(x) for x in cycles))))
     return is_matrix, shape, terms
 
@@ -147,14 +147,21 @@ def _display_cycle(cyc):
 
 def to_sympy(result: dict, shape=None):
     """Build the SymPy expression of ``{(open, traces): poly}`` (``shape`` for identities)."""
-    parts = []
+    items = []
     for (open_word, traces), poly in result.items():
         coeff = poly_to_sympy(poly) if isinstance(poly, dict) else poly
         if coeff == 0:
             continue
+        shown = sorted((_display_cycle(c) for c in traces), key=_name_key)
+        items.append(((_name_key(open_word or ()), tuple(_name_key(c) for c in shown)),
+                      coeff, open_word, shown))
+    # MatAdd keeps argument order: sort by letter names so the printed form is reproducible
+    items.sort(key=lambda it: it[0])
+    parts = []
+    for _, coeff, open_word, shown in items:
         scalar = coeff
-        for cyc in traces:
-            scalar = scalar * Trace(_word_expr(_display_cycle(cyc)))
+        for cyc in shown:
+            scalar = scalar * Trace(_word_expr(cyc))
         if shape is None:
             parts.append(scalar)
         else:

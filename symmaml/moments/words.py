@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from threading import Lock
 
-from sympy import Identity, Integer, Mul, Pow, Symbol
+from sympy import Add, Identity, Integer, Mul, Pow, Symbol
 
 __all__ = [
     "Letter", "letter_id", "letter", "token", "transpose_token", "is_gaussian_token",
@@ -136,21 +136,35 @@ def dim_monomial(dim) -> int:
         return 1 << (_BASE_BITS * _dim_id(dim))
 
 
-def poly_to_sympy(poly: dict) -> object:
-    """Convert a packed ``{monomial: int}`` polynomial to a SymPy expression."""
-    mask = (1 << _BASE_BITS) - 1
-    terms = []
-    for mono, coeff in poly.items():
-        if coeff == 0:
-            continue
-        factors = [Integer(coeff)]
-        i = 0
-        while mono:
-            e = mono & mask
+_mono_exprs: dict = {}
+
+
+def _mono_expr(mono: int):
+    """SymPy expression of a packed monomial (memoised: few distinct monomials occur)."""
+    expr = _mono_exprs.get(mono)
+    if expr is None:
+        mask = (1 << _BASE_BITS) - 1
+        factors, i, m = [], 0, mono
+        while m:
+            e = m & mask
             if e:
                 factors.append(Pow(_dims[i], e))
-            mono >>= _BASE_BITS
+            m >>= _BASE_BITS
             i += 1
-        terms.append(Mul(*factors))
-    from sympy import Add
-    return Add(*terms)
+        expr = _mono_exprs[mono] = Mul(*factors)
+    return expr
+
+
+def _term(c: int, mono: int):
+    m = _mono_expr(mono)
+    if c == 1:
+        return m
+    if m == 1:
+        return Integer(c)
+    # a number times a canonical product of powers is already canonical: skip Mul.flatten
+    return Mul._from_args((Integer(c),) + (m.args if m.is_Mul else (m,)))
+
+
+def poly_to_sympy(poly: dict) -> object:
+    """Convert a packed ``{monomial: int}`` polynomial to a SymPy expression."""
+    return Add(*[_term(c, mono) for mono, c in poly.items() if c])

@@ -1,0 +1,24 @@
+"""Monte Carlo layer: simulation of one-step MAML on mixed linear regression.
+
+A pure array layer (NumPy / array API, no SymPy) that re-runs the experiments of
+Bernacchia (ICLR 2021), Section 7.1, and checks them against exact finite-sample
+results.
+
+* :func:`simulate` -- vectorised simulator ("plain", "conditional" and
+  "rao_blackwell" estimators,
+  learning-rate sweeps with common random numbers, NumPy / torch / array-api-strict);
+* :func:`reference_simulate` -- per-run Python-loop reference consuming the same draws;
+* :mod:`~symmaml.montecarlo.exact` -- exact conditional test loss and exact alpha_t = 0
+  results (inverse-Wishart / Haar-projection moments).
+"""
+from .exact import (conditional_test_loss, expected_outer_error_alpha0,
+                    expected_test_loss_alpha0)
+from .reference import reference_simulate
+from .simulate import (IllConditionedWarning, SimulationResult, SingularOuterProblemError,
+                       outer_solve, simulate)
+
+__all__ = [
+    "simulate", "reference_simulate", "SimulationResult", "outer_solve",
+    "IllConditionedWarning", "SingularOuterProblemError",
+    "conditional_test_loss", "expected_outer_error_alpha0", "expected_test_loss_alpha0",
+]

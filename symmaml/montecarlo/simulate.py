@@ -1,0 +1,437 @@
+"""Vectorised Monte Carlo simulator of one-step MAML on mixed linear regression.
+
+Protocol of the paper's Section 7.1 (Eqs. 18-27), per run:
+
+1. m training tasks, w^(i) ~ N(w0, Sigma_w); X_t^(i) (n_t x p), X_v^(i) (n_v x p),
+   noise z ~ N(0, sigma^2) (Eqs. 18-19, 28-30).
+2. Inner step theta^(i)(omega) = (I - alpha_t/n_t X_t^T X_t) omega + alpha_t/n_t X_t^T y_t
+   (Eq. 21), so the meta-training loss is |gamma - B omega|^2 / (2 n_v m) (Eq. 66) with
+   B_i = X_v^(i) (I - alpha_t/n_t X_t^(i)T X_t^(i)) (Eq. 68) and
+   gamma_i = y_v^(i) - alpha_t/n_t X_v^(i) X_t^(i)T y_t^(i) (equal to Eq. 67).
+3. Outer loop solved exactly: omega* = omega0 + B^+ (gamma - B omega0), which is Eq. 69
+   (min-norm correction, p > n_v m) and Eq. 83 (least squares, p < n_v m); computed
+   with a batched thin SVD, never an inverse of B B^T or B^T B.
+4. Test task w' ~ N(w0, Sigma_w), theta' = omega* - alpha_r/n_r X_r^T (X_r omega* - y_r)
+   (Eq. 25), test loss |y_s - X_s theta'|^2 / (2 n_s) (Eq. 23).
+
+Estimators of the average test loss (Eq. 27):
+
+* ``"plain"`` (as the paper): each run scores omega* on ``test_tasks`` test tasks of
+  ``n_s`` points and averages.  With Gaussian x and Sigma = I, exact distributional
+  identities cut the test-task draws (see :mod:`symmaml.montecarlo.sampling`).
+* ``"conditional"``: each run returns the exact expectation over the test task given
+  omega* (:func:`symmaml.montecarlo.exact.conditional_test_loss`); same mean, smaller
+  variance, no test-task draws.
+* ``"rao_blackwell"`` (extension): the exact expectation given only the training
+  inputs X_t, X_v, i.e. also over the task parameters w^(i) and the noise z_t, z_v
+  (Eqs. 70-74 with Gamma of Eqs. 72-73 / 131); same mean again, and at Fig. 2's
+  parameters about 50x less per-run variance than "conditional".
+
+All matrix operations go through the array API namespace of the inputs
+(``array_api_compat.array_namespace``), so NumPy, PyTorch (CPU/CUDA) and
+array-api-strict run the same code.
+"""
+from __future__ import annotations
+
+import math
+import sys
+import time
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+from array_api_compat import array_namespace
+
+from . import sampling
+from .backend import Backend, blas_threads, resolve_backend, to_numpy
+from .exact import conditional_loss_coefficients
+
+__all__ = ["simulate", "SimulationResult", "outer_solve", "IllConditionedWarning",
+           "SingularOuterProblemError"]
+
+_CHUNK_BYTES = 48 * 2**20   # memory budget of the largest arrays of one chunk
+_MAX_CHUNK = 2048
+
+
+class IllConditionedWarning(RuntimeWarning):
+    """The outer-loop matrix B (Eq. 68) has a large condition number (p close to n_v m)."""
+
+
+class SingularOuterProblemError(np.linalg.LinAlgError):
+    """B (Eq. 68) is numerically rank deficient: omega* of Eqs. 69/83 is not defined.
+
+    Subclass of :class:`numpy.linalg.LinAlgError` (itself a ``ValueError``).
+    """
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    """Monte Carlo estimate of the average test loss (Eq. 27).
+
+    ``values`` holds the per-run estimates as a NumPy array whose last axis is the run
+    axis; the leading axes follow the learning-rate arguments that were given as
+    sequences, in the order (alpha_t, alpha_r):
+
+    * both scalars            -> ``(runs,)``
+    * alpha_t sequence only   -> ``(len(alpha_t), runs)``
+    * alpha_r sequence only   -> ``(len(alpha_r), runs)``
+    * both sequences          -> ``(len(alpha_t), len(alpha_r), runs)``
+
+    ``mean`` / ``stderr`` have ``values.shape[:-1]`` (Python floats for scalar rates);
+    ``stderr`` is the sample standard deviation (ddof=1) over sqrt(runs) (NaN when runs == 1).
+    Runs are independent; different alpha values share their random draws (common random
+    numbers), so differences between alphas are much more precise than ``stderr`` suggests.
+    """
+
+    mean: float | np.ndarray
+    stderr: float | np.ndarray
+    runs: int
+    values: np.ndarray
+    alpha_t: np.ndarray
+    alpha_r: np.ndarray
+    estimator: str
+    backend: str
+    seed_entropy: int
+    interrupted: bool = False
+    elapsed: float = 0.0
+    draws_per_run: dict = field(default_factory=dict)
+
+    @property
+    def variance(self):
+        """Per-run sample variance (ddof=1) of ``values``."""
+        v = np.var(self.values, axis=-1, ddof=1) if self.runs > 1 else np.full(self.values.shape[:-1], np.nan)
+        return float(v) if np.ndim(v) == 0 else v
+
+
+# ----------------------------------------------------------------------------- linear algebra
+def _checked_svd(B, cond_warn=None):
+    """Thin SVD of a stack of B matrices with the conditioning checks of :func:`outer_solve`."""
+    xp = array_namespace(B)
+    N, p = B.shape[-2], B.shape[-1]
+    eps = float(np.finfo(np.float64).eps)
+    U, s, Vh = xp.linalg.svd(B, full_matrices=False)
+    s0 = s[..., 0]
+    ratio = s[..., -1] / (s0 + xp.astype(s0 == 0, s0.dtype))     # B == 0 -> ratio 0 (singular)
+    worst = float(xp.min(ratio)) if math.prod(ratio.shape) else 1.0
+    if not worst > max(N, p) * eps:   # also catches NaN (e.g. B == 0)
+        raise SingularOuterProblemError(
+            f"the outer-loop matrix B ({N} x {p}, Eq. 68) is singular to working precision "
+            f"(s_min/s_max = {worst:.3g}); omega* is undefined. This happens e.g. when a "
+            "training learning rate makes I - alpha_t/n_t X_t^T X_t singular in every task.")
+    limit = cond_warn if cond_warn is not None else 1.0 / math.sqrt(eps)
+    if 1.0 / worst > limit:
+        warnings.warn(
+            f"outer-loop matrix B ({N} x {p}) is ill-conditioned (cond = {1.0 / worst:.3g}); "
+            "omega* and the test loss are unreliable near p = n_v m",
+            IllConditionedWarning, stacklevel=4)
+    return U, s, Vh
+
+
+def outer_solve(B, r, *, cond_warn: float | None = None):
+    """Batched minimum-norm least-squares solution B^+ r (Eqs. 69 and 83).
+
+    ``B``: (..., N, p), ``r``: (..., N).  Uses a thin SVD, so it is stable for p close
+    to N.  Emits :class:`IllConditionedWarning` when some cond(B) > ``cond_warn``
+    (default 1/sqrt(eps)) and raises :class:`SingularOuterProblemError` when some B is
+    numerically rank deficient (s_min <= max(N, p) eps s_max), instead of returning
+    NaN or garbage.
+    """
+    xp = array_namespace(B, r)
+    U, s, Vh = _checked_svd(B, cond_warn)
+    coef = xp.squeeze(U.mT @ xp.expand_dims(r, axis=-1), axis=-1) / s
+    return xp.squeeze(Vh.mT @ xp.expand_dims(coef, axis=-1), axis=-1)
+
+
+def _mv(A, v):
+    """Batched matrix-vector product A @ v over the last axes (array API)."""
+    xp = array_namespace(A, v)
+    return xp.squeeze(A @ xp.expand_dims(v, axis=-1), axis=-1)
+
+
+def _inputs(G, sqrt_Sigma):
+    """Rows x = Sigma^{1/2} g (Eq. 28 / 109); G (..., n, p) of standardised entries."""
+    return G if sqrt_Sigma is None else G @ sqrt_Sigma
+
+
+def _task_params(g, c):
+    """w = w0 + Sigma_w^{1/2} g (Eq. 30 / 110); ``c['Lw']`` None means w_scale * I."""
+    return c["w0"] + (c["w_scale"] * g if c["Lw"] is None else g @ c["Lw"])
+
+
+def outer_matrix(dr: dict, d: sampling.Design, c: dict):
+    """B of Eq. 68 for every run and alpha_t, (R, A_t, N, p), plus the pieces reused later.
+
+    Uses B_i = X_v - alpha_t/n_t (X_v X_t^T) X_t, which never forms a p x p matrix.
+    Returns ``(B, Xt, Xv, C)`` with C = X_v X_t^T, (R, m, n_v, n_t).
+    """
+    xp = array_namespace(dr["Gx"])
+    R = dr["Gx"].shape[0]
+    X = _inputs(dr["Gx"], c["S"])
+    Xt, Xv = X[:, :, :d.n_t, :], X[:, :, d.n_t:, :]
+    C = Xv @ Xt.mT                                                   # (R, m, n_v, n_t)
+    D = C @ Xt                                                       # X_v X_t^T X_t
+    A = d.alpha_t.size
+    k = xp.reshape(c["alpha_t"] / d.n_t, (1, A, 1, 1, 1))
+    B = xp.expand_dims(Xv, axis=1) - k * xp.expand_dims(D, axis=1)
+    return xp.reshape(B, (R, A, d.N, d.p)), Xt, Xv, C
+
+
+def meta_train(dr: dict, d: sampling.Design, c: dict, *, cond_warn=None):
+    """omega* for every run and every alpha_t: (R, A_t, p) (Eqs. 21, 66-69, 83)."""
+    xp = array_namespace(dr["Gx"])
+    B, Xt, Xv, C = outer_matrix(dr, d, c)
+    R, A = B.shape[0], B.shape[1]
+    w = _task_params(dr["gw"], c)                                    # (R, m, p)
+    yt = _mv(Xt, w) + d.sigma * dr["zt"]                             # Eq. 18
+    yv = _mv(Xv, w) + d.sigma * dr["zv"]                             # Eq. 19
+    ey = _mv(C, yt)                                                  # X_v X_t^T y_t
+    k = xp.reshape(c["alpha_t"] / d.n_t, (1, A, 1, 1))
+    gamma = xp.expand_dims(yv, axis=1) - k * xp.expand_dims(ey, axis=1)
+    gamma = xp.reshape(gamma, (R, A, d.N))                           # Eq. 67
+    r = gamma - _mv(B, c["omega0"])
+    return c["omega0"] + outer_solve(B, r, cond_warn=cond_warn)
+
+
+def _loss_rao_blackwell(dr, d, c, *, cond_warn=None):
+    """Exact E[loss | X_t, X_v] (training inputs only), (R, A_t, A_r).
+
+    Given the inputs, omega* - w0 = (I - P)(omega0 - w0) + B^+ dgamma with P = B^+ B,
+    E[dgamma] = 0 and Cov(dgamma) = Gamma = blockdiag(Gamma_i) (Eqs. 70-73, Sigma_w
+    general as in Eq. 131):  Gamma_i = B_i Sigma_w B_i^T + sigma^2 (I + (alpha_t/n_t)^2 C_i C_i^T),
+    C_i = X_v X_t^T.  So E[c^T H_r c | X] = u^T H_r u + Tr(B^+ Gamma B^+T H_r), u = (I - P)(omega0 - w0),
+    evaluated with the thin SVD B = U S V^T (Eq. 74 for H_r = I).
+    """
+    xp = array_namespace(dr["Gx"])
+    B, _, _, C = outer_matrix(dr, d, c)
+    R, A, N, p = B.shape
+    U, s, Vh = _checked_svd(B, cond_warn)
+    kk = min(N, p)
+    Bb = xp.reshape(B, (R, A, d.m, d.n_v, p))
+    if c["Sw"] is None:
+        G = (d.w_scale ** 2) * (Bb @ Bb.mT)
+    else:
+        G = Bb @ c["Sw"] @ Bb.mT                                     # (R, A, m, n_v, n_v)
+    k2 = xp.reshape((c["alpha_t"] / d.n_t) ** 2, (1, A, 1, 1, 1))
+    eye = xp.eye(d.n_v, dtype=B.dtype) if c["device"] is None else xp.eye(d.n_v, dtype=B.dtype, device=c["device"])
+    G = G + d.sigma ** 2 * (eye + k2 * xp.expand_dims(C @ C.mT, axis=1))       # Gamma_i
+    Ub = xp.reshape(U, (R, A, d.m, d.n_v, kk))
+    M = xp.sum(Ub.mT @ G @ Ub, axis=2)                               # U^T Gamma U, (R, A, k, k)
+    M = M / (xp.expand_dims(s, axis=-1) * xp.expand_dims(s, axis=-2))  # S^-1 U^T Gamma U S^-1
+    V = Vh.mT                                                        # (R, A, p, k)
+    delta = c["omega0"] - c["w0"]
+    u = delta - _mv(V, _mv(Vh, xp.broadcast_to(delta, (R, A, p))))   # (I - P)(omega0 - w0)
+    tr, qu = [], []
+    for key in ("Sig1", "Sig2", "Q"):
+        tr.append(xp.sum(M * (Vh @ c[key] @ V), axis=(-2, -1)))      # Tr(B^+ Gamma B^+T H)
+        qu.append(xp.sum((u @ c[key]) * u, axis=-1))
+    t1, t2, t3 = (xp.expand_dims(t + q, axis=-1) for t, q in zip(tr, qu))
+    a = xp.reshape(c["alpha_r"], (1, 1, d.alpha_r.size))
+    c0, c1, c2 = c["consts"]
+    return 0.5 * (c0 + c1 * a + c2 * a * a + t1 - 2.0 * a * t2 + a * a * t3)
+
+
+def _loss_conditional(omega, d, c):
+    """Exact E[loss | omega*] (exact.py), (R, A_t, A_r)."""
+    xp = array_namespace(omega)
+    cv = omega - c["w0"]                                             # (R, A_t, p)
+    q1 = xp.sum((cv @ c["Sig1"]) * cv, axis=-1)
+    q2 = xp.sum((cv @ c["Sig2"]) * cv, axis=-1)
+    q3 = xp.sum((cv @ c["Q"]) * cv, axis=-1)
+    a = xp.reshape(c["alpha_r"], (1, 1, d.alpha_r.size))
+    c0, c1, c2 = c["consts"]
+    q1, q2, q3 = (xp.expand_dims(q, axis=-1) for q in (q1, q2, q3))
+    return 0.5 * (c0 + c1 * a + c2 * a * a + q1 - 2.0 * a * q2 + a * a * q3)
+
+
+def _loss_plain_full(omega, dr, d, c):
+    """Literal test protocol (Eqs. 23-25) on full X_r, X_s draws, (R, A_t, A_r)."""
+    xp = array_namespace(omega)
+    cv = omega - c["w0"]                                             # (R, A, p)
+    dw = _task_params(dr["gwp"], c) - c["w0"]                        # (R, T, p)
+    e = xp.expand_dims(cv, axis=2) - xp.expand_dims(dw, axis=1)      # omega* - w', (R, A, T, p)
+    Xr = xp.expand_dims(_inputs(dr["Gr"], c["S"]), axis=1)           # (R, 1, T, n_r, p)
+    Xs = xp.expand_dims(_inputs(dr["Gs"], c["S"]), axis=1)
+    v = _mv(Xr, e) - d.sigma * xp.expand_dims(dr["zr"], axis=1)      # X_r omega* - y_r
+    g = _mv(Xr.mT, v)                                                # X_r^T (X_r omega* - y_r)
+    q = _mv(Xs, e) - d.sigma * xp.expand_dims(dr["zs"], axis=1)      # -(y_s - X_s omega*)
+    h = _mv(Xs, g)
+    sqq = xp.expand_dims(xp.sum(q * q, axis=-1), axis=2)             # (R, A, 1, T)
+    sqh = xp.expand_dims(xp.sum(q * h, axis=-1), axis=2)
+    shh = xp.expand_dims(xp.sum(h * h, axis=-1), axis=2)
+    a = xp.reshape(c["alpha_r"] / d.n_r, (1, 1, d.alpha_r.size, 1))
+    loss = (sqq - 2.0 * a * sqh + a * a * shh) / (2.0 * d.n_s)       # Eq. 23
+    return xp.mean(loss, axis=-1)
+
+
+def _loss_plain_reduced(omega, dr, d, c):
+    """Test protocol through the exact identities of sampling.py (Sigma = I, Gaussian x)."""
+    xp = array_namespace(omega)
+    cv = omega - c["w0"]                                             # (R, A, p)
+    dw = _task_params(dr["gwp"], c) - c["w0"]                        # (R, T, p)
+    ee = (xp.expand_dims(xp.sum(cv * cv, axis=-1), axis=-1) - 2.0 * (cv @ dw.mT)
+          + xp.expand_dims(xp.sum(dw * dw, axis=-1), axis=1))        # |omega* - w'|^2, (R, A, T)
+    ne = xp.expand_dims(xp.sqrt(xp.clip(ee, min=0.0)), axis=2)       # (R, A, 1, T)
+    ex = lambda name: xp.expand_dims(xp.expand_dims(dr[name], axis=1), axis=1)  # (R, 1, 1, T)
+    uu = ex("c_r")
+    uz = xp.sqrt(uu) * ex("L21")
+    zz = ex("L21") ** 2 + ex("c_r1")
+    s = d.sigma
+    uv = ne * uu - s * uz                                            # u . v
+    vv = ne * ne * uu - 2.0 * s * ne * uz + s * s * zz               # |v|^2
+    a = xp.reshape(c["alpha_r"] / d.n_r, (1, 1, d.alpha_r.size, 1))
+    dd = (ne - a * uv) ** 2 + a * a * vv * ex("c_p1")                # |theta' - w'|^2
+    loss = (dd + s * s) * ex("c_s") / (2.0 * d.n_s)
+    return xp.mean(loss, axis=-1)
+
+
+def _constants(be: Backend, d: sampling.Design) -> dict:
+    """Design constants moved to the backend once per simulation."""
+    c = {
+        "w0": be.asarray(d.w0), "omega0": be.asarray(d.omega0),
+        "S": None if d.sqrt_Sigma is None else be.asarray(d.sqrt_Sigma),
+        "Lw": None if d.sqrt_Sigma_w is None else be.asarray(d.sqrt_Sigma_w),
+        "w_scale": d.w_scale,
+        "alpha_t": be.asarray(d.alpha_t), "alpha_r": be.asarray(d.alpha_r),
+        "Sw": None if d.sqrt_Sigma_w is None else be.asarray(d.Sigma_w),
+        "device": be.device,
+    }
+    if d.estimator in ("conditional", "rao_blackwell"):
+        Sig = np.eye(d.p) if d.Sigma is None else d.Sigma
+        root = np.eye(d.p) if d.sqrt_Sigma is None else d.sqrt_Sigma
+        S1, S2, Q, consts = conditional_loss_coefficients(
+            Sig, d.Sigma_w, root, sigma=d.sigma, n_r=d.n_r, x_dist=d.x_dist, df=d.df)
+        c.update(Sig1=be.asarray(S1), Sig2=be.asarray(S2), Q=be.asarray(Q), consts=consts)
+    return c
+
+
+def simulate_chunk(be: Backend, d: sampling.Design, c: dict, draws: dict, *, cond_warn=None):
+    """Per-run estimates for one chunk of host draws: NumPy (R, A_t, A_r)."""
+    dr = {k: be.asarray(v) for k, v in draws.items()}
+    if d.estimator == "rao_blackwell":
+        return to_numpy(_loss_rao_blackwell(dr, d, c, cond_warn=cond_warn))
+    omega = meta_train(dr, d, c, cond_warn=cond_warn)
+    if d.estimator == "conditional":
+        out = _loss_conditional(omega, d, c)
+    elif d.reduce_draws:
+        out = _loss_plain_reduced(omega, dr, d, c)
+    else:
+        out = _loss_plain_full(omega, dr, d, c)
+    return to_numpy(out)
+
+
+def _bytes_per_run(d: sampling.Design) -> int:
+    A, Ar, T = d.alpha_t.size, d.alpha_r.size, d.test_tasks
+    el = 3 * d.m * (d.n_t + d.n_v) * d.p + 4 * A * d.N * d.p + A * d.m * d.n_v * d.n_t
+    if d.estimator == "plain":
+        if d.reduce_draws:
+            el += 2 * T * d.p + 12 * A * Ar * T
+        else:
+            el += 2 * T * (d.n_r + d.n_s) * d.p + 4 * A * T * d.p + 4 * A * T * (d.n_r + d.n_s) + 2 * A * Ar * T
+    return 8 * el
+
+
+def default_chunk(d: sampling.Design, runs: int) -> int:
+    """Runs per chunk so that the big arrays of a chunk stay within about 48 MiB."""
+    return int(max(1, min(runs, _MAX_CHUNK, _CHUNK_BYTES // _bytes_per_run(d))))
+
+
+def _summarise(values: np.ndarray, vec_t: bool, vec_r: bool):
+    """(A_t, A_r, R) -> documented shape, mean, stderr."""
+    if not vec_r:
+        values = values[:, 0]
+    if not vec_t:
+        values = values[0]
+    R = values.shape[-1]
+    mean = values.mean(axis=-1)
+    stderr = values.std(axis=-1, ddof=1) / math.sqrt(R) if R > 1 else np.full(mean.shape, np.nan)
+    if mean.ndim == 0:
+        mean, stderr = float(mean), float(stderr)
+    return values, mean, stderr
+
+
+def make_result(values, d, *, vec_t, vec_r, backend, entropy, interrupted=False, elapsed=0.0):
+    """Package (A_t, A_r, R) per-run values as a :class:`SimulationResult`."""
+    vals, mean, stderr = _summarise(values, vec_t, vec_r)
+    return SimulationResult(mean=mean, stderr=stderr, runs=int(values.shape[-1]), values=vals,
+                            alpha_t=d.alpha_t.copy(), alpha_r=d.alpha_r.copy(), estimator=d.estimator,
+                            backend=backend, seed_entropy=entropy, interrupted=interrupted,
+                            elapsed=elapsed, draws_per_run=sampling.draws_per_run(d))
+
+
+def simulate(*, n_t, n_v, n_r, m, p, sigma, nu=None, alpha_t, alpha_r, runs=100, seed=None,
+             estimator="plain", backend="numpy", w0=None, omega0=None, Sigma=None, Sigma_w=None,
+             x_dist="gaussian", test_tasks=100, n_s=50, chunk=None, progress=None,
+             df=5.0, reduce_draws=None, cond_warn=None, host_blas_threads=1) -> SimulationResult:
+    """Monte Carlo estimate of MAML's average test loss (Eq. 27), vectorised over runs.
+
+    Parameters follow the paper (Section 7.1): sizes ``n_t, n_v, n_r, m, p``, label noise
+    ``sigma``, task variability ``nu`` (Sigma_w = nu^2/p I, Eq. 30) or an explicit task
+    covariance ``Sigma_w`` (give one of the two), learning rates ``alpha_t`` (training,
+    Eq. 21) and ``alpha_r`` (adaptation, Eq. 25), each a scalar or a 1-D sequence (a sweep
+    reuses the same random draws for all values: common random numbers).  ``w0`` and
+    ``omega0`` are the task mean and the outer-loop initial condition (scalar or (p,)).
+    ``Sigma`` is the input covariance (default I), ``x_dist`` one of "gaussian",
+    "rademacher", "student_t" (``df`` degrees of freedom, rescaled to unit variance).
+
+    ``estimator``: "plain" (``test_tasks`` test tasks of ``n_s`` points per run, as the
+    paper), "conditional" (exact expectation over the test task given omega*) or
+    "rao_blackwell" (exact expectation given the meta-training inputs only); all three
+    are unbiased for the same average test loss.
+    ``reduce_draws`` (plain only): use the exact identities of
+    :mod:`symmaml.montecarlo.sampling` (default: when x is Gaussian and Sigma = I).
+
+    ``seed``: int / SeedSequence / None.  Run i uses ``SeedSequence(seed).spawn(runs)[i]``
+    (independent of ``chunk``, and runs=k gives the first k runs of any larger runs).
+    Random numbers are drawn by NumPy and moved to ``backend`` ("numpy", "torch",
+    "torch:cuda", "array_api_strict", ...), where all linear algebra runs.
+
+    ``chunk``: runs per vectorised batch (default: about 48 MiB of arrays).  ``progress``:
+    tqdm bar over chunks (default: when runs >= 1000, there are several chunks and stderr
+    is a terminal).  Ctrl-C returns the finished chunks with ``interrupted=True``.
+    ``cond_warn``: condition number of B above which a warning is issued.
+    ``host_blas_threads``: BLAS threads of the host NumPy during the run (default 1, the
+    fastest for these small batched problems; None leaves the pool alone; needs the
+    optional ``threadpoolctl``, otherwise ignored).
+
+    Returns a :class:`SimulationResult` (NumPy arrays).
+    """
+    t0 = time.perf_counter()
+    d = sampling.make_design(n_t=n_t, n_v=n_v, n_r=n_r, m=m, p=p, sigma=sigma, nu=nu,
+                             alpha_t=alpha_t, alpha_r=alpha_r, w0=w0, omega0=omega0, Sigma=Sigma,
+                             Sigma_w=Sigma_w, x_dist=x_dist, df=df, estimator=estimator,
+                             test_tasks=test_tasks, n_s=n_s, reduce_draws=reduce_draws)
+    runs = sampling._count("runs", runs)
+    chunk = default_chunk(d, runs) if chunk is None else sampling._count("chunk", chunk)
+    be = resolve_backend(backend)
+    root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    seqs = sampling.run_generators(root, runs)
+    c = _constants(be, d)
+    bounds = [(i, min(i + chunk, runs)) for i in range(0, runs, chunk)]
+    if progress is None:
+        progress = runs >= 1000 and len(bounds) > 1 and sys.stderr.isatty()
+    parts, interrupted = [], False
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+        bar = tqdm(total=runs, unit="run", desc=f"MAML MC ({d.estimator})", file=sys.stderr)
+    mod = sys.modules[__name__]
+    try:
+        with blas_threads(host_blas_threads):
+            for lo, hi in bounds:
+                draws = sampling.draw_chunk(seqs[lo:hi], d)
+                parts.append(mod.simulate_chunk(be, d, c, draws, cond_warn=cond_warn))
+                if bar is not None:
+                    bar.update(hi - lo)
+    except KeyboardInterrupt:
+        if not parts:
+            raise
+        interrupted = True
+        warnings.warn(f"interrupted: returning the {sum(x.shape[0] for x in parts)} of {runs} runs "
+                      "finished so far", RuntimeWarning, stacklevel=2)
+    finally:
+        if bar is not None:
+            bar.close()
+    values = np.moveaxis(np.concatenate(parts, axis=0), 0, -1)      # (A_t, A_r, R)
+    return make_result(values, d, vec_t=np.ndim(alpha_t) == 1, vec_r=np.ndim(alpha_r) == 1,
+                       backend=be.name, entropy=root.entropy, interrupted=interrupted,
+                       elapsed=time.perf_counter() - t0)
