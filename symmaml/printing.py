@@ -15,6 +15,10 @@ _SYMBOL_NAMES = {
     "Sigma": r"\Sigma",
     "Sigma_w": r"\Sigma_w",
     "delta_sq": r"|\omega_0 - w_0|^2",
+    "E_d_sq": r"\mathbb{E}|\omega^* - w_0|^2",
+    "L_test": r"L^{\mathrm{test}}",
+    "omega^*": r"{\omega^{*}}",
+    "delta": r"(\omega_0 - w_0)",
 }
 
 

@@ -57,13 +57,88 @@ def render_moments() -> str:
         Moment(lhs, expectation(lhs, factored=True))))
     out.append("\n## Verdicts on the paper's printed moments\n")
     out.append("\n| Eq. | section | statement | verdict |\n|---|---|---|---|\n")
-    for v in verify_all():
+    from .claims.lemmas import CLAIMS as lemma_claims
+    for v in verify_all([c.equation for c in lemma_claims]):
         out.append(f"| {v.claim.equation} | {v.claim.section} | {v.claim.statement} | "
                    f"{v.status} |\n")
+    out.append("\nThe theorems' claims are in claims.md.\n")
     return "".join(s if s.endswith("\n") else s + "\n" for s in out)
 
 
-RECORDS = {"moments.md": render_moments}
+def _pretty(expr):
+    """Collect a (small) scalar rational expression by sigma^2, nu^2, |omega0 - w0|^2."""
+    from sympy import collect, expand, factor
+    from .symbols import delta_sq, nu, sigma
+    from .theory.common import E_d_sq
+    if getattr(expr, "is_Matrix", False) or expr.has(Trace) or expr.count_ops() > 400:
+        return expr
+    return collect(expand(expr), [sigma**2, nu**2, delta_sq, E_d_sq], factor)
+
+
+def render_theorem(theorem: str) -> str:
+    """derivations/theoremN.md: every step of the derivation, then the derived quantities."""
+    from . import theory
+    from .printing import paper_latex
+    d = theory.derivation(theorem)
+    out = [_HEADER, f"# Theorem {theorem}\n",
+           f"Assumptions: {d.assumptions}.\n",
+           "Each step cites the paper's equations. *exact* steps are averages computed by the "
+           "moment engine; *approximation* steps replace a random matrix by its expectation "
+           "(Lemmas 2-3) or an inverse by its leading Taylor term, with the stated error.\n"]
+    for s in d.steps:
+        err = f", error {s.error}" if s.error else ""
+        out.append(f"\n**Eq. {s.equation}: {s.title}** ({s.kind}{err})\n")
+        rel = r"\simeq" if s.kind == "approximation" else "="
+        out.append("$$\n%s %s %s\n$$\n" % (paper_latex(s.lhs), rel, paper_latex(_pretty(s.rhs))))
+        if s.note:
+            out.append(f"\n_{s.note}_\n")
+    out.append("\n## Derived quantities\n")
+    d0 = theory.dloss_dalpha_t_at_zero(theorem)
+    out.append("$$\n\\left.\\frac{\\partial L}{\\partial \\alpha_t}\\right|_{\\alpha_t = 0} = %s\n$$\n"
+               % paper_latex(d0))
+    if theorem in ("1", "2"):
+        value, proof = theory.optimal_alpha_r(theorem)
+        out.append(f"\nOptimal adaptation rate: {proof.claim}: "
+                   f"{'proved' if proof.holds else 'not proved'}.\n")
+        for step in proof.steps:
+            out.append(f"- {step}\n")
+        ph = theory.phase(theorem)
+        out.append(f"\nPhase: {ph.claim}: {'proved' if ph.holds else 'not proved'}.\n")
+        for step in ph.steps:
+            out.append(f"- {step}\n")
+    if theorem == "1":
+        ext = theory.alpha_t_extrema()
+        out.append("\nStationary points in alpha_t (Eq. 8):\n\n$$\n\\alpha_t^{\\min} = %s,\\qquad "
+                   "\\alpha_t^{\\max} = %s\n$$\n" % (paper_latex(ext["minimum"]),
+                                                   paper_latex(ext["maximum"])))
+        for step in ext["proof"].steps:
+            out.append(f"- {step}\n")
+    if theorem == "2":
+        out.append("\nThe polynomials g_1..g_4 of Eq. 9 (Eqs. 98-101 are missing from the "
+                   "extracted text), derived:\n")
+        for k, v in theory.g_polynomials().items():
+            out.append("$$\n%s = %s\n$$\n" % (k.replace("g", "g_"), paper_latex(v)))
+    return "".join(out)
+
+
+def render_claims() -> str:
+    """derivations/claims.md: every claim of the paper with its verdict."""
+    out = [_HEADER, "# Verdicts on the paper's printed equations\n\n",
+           "| Eq. | section | statement | verdict | detail |\n|---|---|---|---|---|\n"]
+    for v in verify_all():
+        detail = "" if v.status == "holds" else v.detail.replace("|", "\\|").replace("\n", " ")
+        if v.claim.note:
+            detail += (" " if detail else "") + v.claim.note
+        out.append(f"| {v.claim.equation} | {v.claim.section} | {v.claim.statement} | "
+                   f"{v.status} | {detail} |\n")
+    return "".join(out)
+
+
+RECORDS = {"moments.md": render_moments,
+           "theorem1.md": lambda: render_theorem("1"),
+           "theorem2.md": lambda: render_theorem("2"),
+           "theorem3.md": lambda: render_theorem("3"),
+           "claims.md": render_claims}
 
 
 def write_records(folder) -> list[Path]:

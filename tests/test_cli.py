@@ -12,14 +12,30 @@ def test_verify_json_has_one_record_per_claim(capsys):
     assert main(["verify", "--json"]) == 0
     recs = json.loads(capsys.readouterr().out)
     assert {"equation", "status", "detail"} <= set(recs[0])
-    assert any(r["equation"] == "42" for r in recs)
+    by_eq = {r["equation"]: r["status"] for r in recs}
+    assert by_eq["42"] == "holds" and by_eq["5"] == "holds" and by_eq["10"] == "fails"
+    assert by_eq["17"] == "fails" and by_eq["14 (reduction)"] == "holds"
+
+
+def test_verify_exits_1_when_a_verdict_changes(monkeypatch, capsys):
+    import dataclasses
+    from symmaml import claims
+    flipped = [dataclasses.replace(c, expected="holds") if c.equation == "10" else c
+               for c in claims.CLAIMS]
+    monkeypatch.setattr(claims, "CLAIMS", flipped)
+    assert main(["verify"]) == 1
+    assert "UNEXPECTED" in capsys.readouterr().out
 
 
 def test_report_writes_outputs_atomically(tmp_path, capsys):
     assert main(["report", "--out", str(tmp_path)]) == 0
-    names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == ["claims.json", "lemma1.tex", "moments.md"]
-    assert "Eq. 42" in capsys.readouterr().out
+    names = {p.name for p in tmp_path.iterdir()}
+    assert {"claims.json", "lemma1.tex", "report.txt", "derivations", "symmaml.tex"} <= names
+    assert not [p for p in tmp_path.rglob("*") if p.name.startswith(".") or p.suffix == ".tmp"]
+    out = capsys.readouterr().out
+    assert "Eq. 42" in out and "Eq. 10" in out and "fails" in out
+    claims = json.loads((tmp_path / "claims.json").read_text())
+    assert {c["equation"]: c["status"] for c in claims}["10"] == "fails"
 
 
 def test_moments_json(capsys):
@@ -33,7 +49,8 @@ def test_bad_input_exits_2(capsys):
     assert "max_degree" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("cmd", [[], ["report"], ["moments"], ["verify"], ["derivations"]])
+@pytest.mark.parametrize("cmd", [[], ["report"], ["moments"], ["verify"], ["derivations"],
+                                 ["latex"]])
 def test_help_everywhere(cmd):
     out = subprocess.run([sys.executable, "-m", "symmaml", *cmd, "--help"],
                          capture_output=True, text=True)

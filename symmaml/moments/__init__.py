@@ -5,13 +5,15 @@ Two independent algorithms compute every expectation: a brute-force Wick pairing
 (:mod:`~symmaml.moments.contraction`); for Sigma = I scalar Wishart moments a Stein
 recurrence (:mod:`~symmaml.moments.wishart`) is faster still.
 """
-from .api import (METHODS, Moment, canonical_form, clear_caches, difference, expectation,
+from .api import (METHODS, Moment, canonical_form, clear_caches, identity_coefficient,
+                  replace_traces, difference, expectation,
                   expectation_terms, lemma1_table, moments_equal, wishart_expectation,
                   wishart_lhs, wishart_moment, wishart_orders)
 from .matrices import GaussianMatrix, SymmetricMatrixSymbol, gaussian_matrix, symmetric_matrix
 
 __all__ = [
-    "METHODS", "Moment", "canonical_form", "clear_caches", "difference", "expectation", "expectation_terms",
+    "METHODS", "Moment", "canonical_form", "clear_caches", "identity_coefficient",
+    "replace_traces", "difference", "expectation", "expectation_terms",
     "lemma1_table", "moments_equal", "wishart_expectation", "wishart_lhs", "wishart_moment",
     "wishart_orders",
     "GaussianMatrix", "SymmetricMatrixSymbol", "gaussian_matrix", "symmetric_matrix",

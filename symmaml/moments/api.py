@@ -13,13 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sympy import Add, Identity, MatMul, Mul, Trace, expand, factor, srepr, sympify
+from sympy import (Add, Identity, MatMul, MatrixSymbol, Mul, Trace, expand, factor, srepr,
+                   sympify)
 
 from ..printing import paper_latex
 from ..symbols import n as _n, p as _p
 from . import contraction, reference, wishart
 from .cache import disk_cached
-from .matrices import gaussian_matrix, symmetric_matrix
+from .matrices import GaussianMatrix, gaussian_matrix, symmetric_matrix
 from .parse import check_exponent, expand_terms, to_sympy
 from .words import poly_to_sympy
 
@@ -27,6 +28,7 @@ __all__ = [
     "expectation", "expectation_terms", "canonical_form", "moments_equal", "difference",
     "wishart_moment", "wishart_expectation", "wishart_lhs", "Moment", "lemma1_table",
     "METHODS", "MAX_DEGREE_REFERENCE", "wishart_orders", "clear_caches",
+    "identity_coefficient", "replace_traces",
 ]
 
 METHODS = ("fast", "reference")
@@ -98,7 +100,7 @@ def _expectation_cached(expr, method, factored):
     return disk_cached("expectation", f"{method}\0{int(factored)}\0{srepr(expr)}", compute)
 
 
-def expectation(expr, method: str = "fast", factored: bool = False):
+def expectation(expr, method: str = "fast", factored: bool = False, over=None):
     """Exact E[expr] as a SymPy expression.
 
     ``expr`` is built from :func:`gaussian_matrix` symbols (independent rows N(0, Sigma);
@@ -113,10 +115,23 @@ def expectation(expr, method: str = "fast", factored: bool = False):
     >>> X = gaussian_matrix("X"); D = symmetric_matrix("D", X.cols)
     >>> expectation(X.T * X * D * X.T * X, factored=True)        # Eq. 42
     (n*(n + 1))*D + (n*Trace(D))*I
+
+    ``over``: average only over these Gaussian matrices (a conditional expectation); the
+    other Gaussian matrices are held fixed and stay in the result.
     """
     _check_method(method)
     expr = sympify(expr)
-    return _expectation_cached(expr, method, bool(factored))
+    if over is None:
+        return _expectation_cached(expr, method, bool(factored))
+    over = set(over)
+    for g in over:
+        if not isinstance(g, GaussianMatrix):
+            raise ValueError(f"over= takes Gaussian matrices, got {g!r}")
+    held = {g: MatrixSymbol(g.name, *g.shape) for g in expr.atoms(GaussianMatrix) - over}
+    if set(held.values()) & expr.atoms(MatrixSymbol):
+        raise ValueError("a deterministic matrix shares its name with a held Gaussian matrix")
+    result = _expectation_cached(expr.xreplace(held), method, bool(factored))
+    return result.xreplace({v: k for k, v in held.items()})
 
 
 def canonical_form(expr) -> dict:
@@ -285,3 +300,30 @@ def clear_caches() -> None:
     wishart.cache_clear()
     _expectation_cached.cache_clear()
     _wishart_moment_cached.cache_clear()
+
+
+def identity_coefficient(expr):
+    """The scalar s with ``expr == s * I`` (exactly), or ValueError if there is none.
+
+    Traces of deterministic words may appear in s (e.g. Tr(H_t) in Eq. 137).
+    """
+    expr = sympify(expr)
+    form = canonical_form(expr)
+    if any(key[0] for key in form):
+        raise ValueError(f"{expr} is not a multiple of the identity")
+    return to_sympy({((), key[1]): c for key, c in form.items()}, None)
+
+
+def replace_traces(expr, replacements: dict):
+    """Replace every Trace atom of ``expr`` equal (cyclically, up to transposition) to a
+    key of ``replacements`` by its value, e.g. ``{Trace(d.T*d): delta_sq}``."""
+    expr = sympify(expr)
+    targets = [(canonical_form(k), v) for k, v in replacements.items()]
+    mapping = {}
+    for t in expr.atoms(Trace):
+        ft = canonical_form(t)
+        for fk, v in targets:
+            if ft == fk:
+                mapping[t] = v
+                break
+    return expr.xreplace(mapping)

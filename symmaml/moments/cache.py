@@ -1,8 +1,8 @@
 """Disk cache for expensive symbolic results, keyed by arguments and engine version.
 
 Entries live in ``$SYMMAML_CACHE_DIR`` (default ``~/.cache/symmaml``) as pickles named by a
-SHA-256 of (namespace, key, hash of the engine's source).  Editing the engine therefore
-invalidates every entry.  Writes are atomic (temporary file, then rename).  Set
+SHA-256 of (namespace, key, hash of the package's source).  Editing any module
+therefore invalidates every entry.  Writes are atomic (temporary file, then rename).  Set
 ``SYMMAML_NO_DISK_CACHE=1`` to switch the disk cache off.
 """
 from __future__ import annotations
@@ -17,16 +17,14 @@ from ..io import atomic_write_bytes
 
 __all__ = ["disk_cached", "cache_dir", "disk_cache_enabled"]
 
-_ENGINE_FILES = ("words.py", "parse.py", "contraction.py", "reference.py", "wishart.py",
-                 "matrices.py", "api.py")
-
-
 @lru_cache(maxsize=1)
 def _engine_hash() -> str:
+    """Hash of every source file of the package: any code change invalidates the cache."""
     h = hashlib.sha256()
-    here = Path(__file__).parent
-    for name in _ENGINE_FILES:
-        h.update((here / name).read_bytes())
+    root = Path(__file__).resolve().parents[1]
+    for path in sorted(root.rglob("*.py")):
+        h.update(path.relative_to(root).as_posix().encode())
+        h.update(path.read_bytes())
     return h.hexdigest()[:16]
 
 

@@ -16,12 +16,12 @@ Accepted ``backend`` values:
 from __future__ import annotations
 
 import contextlib
-import importlib
 from dataclasses import dataclass
-from types import ModuleType
 from typing import Any
 
 import numpy as np
+
+from ..backend import get_namespace, to_numpy
 
 __all__ = ["Backend", "resolve_backend", "to_numpy", "blas_threads"]
 
@@ -42,66 +42,15 @@ class Backend:
         return self.xp.asarray(a, device=self.device)
 
 
-def _import(module: str, human: str):
-    try:
-        return importlib.import_module(module)
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            f"backend {human!r} needs the package {module.split('.')[0]!r}, which is not installed"
-            + (" (pip install torch==2.13.0)" if module == "torch" else "")
-        ) from exc
-
-
 def resolve_backend(backend: Any = "numpy") -> Backend:
-    """Map a backend spec (module doc) to a :class:`Backend`; ValueError/ImportError if unusable."""
+    """Map a backend spec (module doc) to a :class:`Backend`; ValueError/ImportError if unusable.
+
+    The spec is resolved by :func:`symmaml.numeric.backend.get_namespace`, the one place
+    that knows the backends."""
     if isinstance(backend, Backend):
         return backend
-    if isinstance(backend, ModuleType):
-        return Backend(getattr(backend, "__name__", "namespace"), backend)
-    if not isinstance(backend, str):
-        raise ValueError(f"backend must be a string or an array namespace module, got {backend!r}")
-    spec = backend.strip().lower()
-    if spec == "numpy":
-        from array_api_compat import numpy as xp_np
-        return Backend("numpy", xp_np)
-    if spec in ("array_api_strict", "array-api-strict", "strict"):
-        return Backend("array_api_strict", _import("array_api_strict", backend))
-    if spec == "cuda":
-        spec = "torch:cuda"
-    if spec == "torch" or spec.startswith("torch:"):
-        torch = _import("torch", backend)
-        from array_api_compat import torch as xp_torch
-        device = spec.partition(":")[2] or "cpu"
-        try:
-            dev = torch.device(device)
-        except RuntimeError as exc:
-            raise ValueError(f"unknown torch device {device!r} in backend {backend!r}") from exc
-        if dev.type == "cuda" and not torch.cuda.is_available():
-            raise ValueError(f"backend {backend!r}: CUDA is not available in this torch installation")
-        return Backend(f"torch:{dev}", xp_torch, dev)
-    if spec == "cupy":
-        _import("cupy", backend)
-        from array_api_compat import cupy as xp_cupy
-        return Backend("cupy", xp_cupy)
-    raise ValueError(
-        f"unknown backend {backend!r}; expected 'numpy', 'torch', 'torch:cuda', "
-        "'array_api_strict', 'cupy' or an array namespace module"
-    )
-
-
-def to_numpy(x) -> np.ndarray:
-    """Backend array -> NumPy float64 array (host copy)."""
-    if isinstance(x, np.ndarray):
-        return x
-    mod = type(x).__module__
-    if mod.startswith("torch"):
-        return x.detach().cpu().numpy()
-    if mod.startswith("cupy"):  # pragma: no cover
-        return x.get()
-    try:
-        return np.asarray(x)
-    except Exception:  # noqa: BLE001 - fall back to DLPack (array_api_strict >= 2.x)
-        return np.from_dlpack(x)
+    ns = get_namespace(backend)
+    return Backend(ns.name, ns.xp, ns.device)
 
 
 def blas_threads(limit: int | None):

@@ -1,4 +1,4 @@
-"""The claims registry: the paper's printed equations, transcribed, and their verdicts.
+"""Claims from the lemmas (Lemma 1, Eqs. 31-42; Lemmas 2-3; F of Eq. 111).
 
 This is the only place where formulas are *typed in* from the paper (Bernacchia, ICLR 2021,
 arXiv 2102.00940).  Each :class:`Claim` pairs a transcription with a builder for the
@@ -12,61 +12,13 @@ a verdict is caught by ``symmaml verify`` and the tests.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Callable
-
 from sympy import Identity, Trace
 
-from .moments import (difference, expectation, gaussian_matrix, symmetric_matrix,
-                      wishart_lhs)
-from .printing import paper_latex
-from .symbols import n, n_t, n_v, p
+from ..moments import expectation, gaussian_matrix, symmetric_matrix, wishart_lhs
+from ..symbols import n, n_t, n_v, p
+from .base import Claim
 
-__all__ = ["Claim", "Verdict", "CLAIMS", "verify", "verify_all", "get_claim"]
-
-
-@dataclass(frozen=True)
-class Claim:
-    """A printed equation of the paper.
-
-    ``derived`` builds the package's result, ``printed`` the transcription; both are SymPy
-    expressions (scalars or matrix expressions) compared exactly.
-    """
-
-    equation: str
-    section: str
-    statement: str
-    derived: Callable[[], object]
-    printed: Callable[[], object]
-    expected: str = "holds"
-    condition: str | None = None
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class Verdict:
-    claim: Claim
-    status: str
-    detail: str
-    derived: object = field(repr=False, default=None)
-    printed: object = field(repr=False, default=None)
-
-    @property
-    def as_expected(self) -> bool:
-        return self.status == self.claim.expected
-
-    def record(self) -> dict:
-        """One JSON-ready record (the format of ``symmaml verify --json``)."""
-        return {
-            "equation": self.claim.equation,
-            "section": self.claim.section,
-            "statement": self.claim.statement,
-            "status": self.status,
-            "expected": self.claim.expected,
-            "detail": self.detail,
-            "printed": str(self.printed),
-            "derived": str(self.derived),
-        }
+__all__ = ["CLAIMS"]
 
 
 def _moment_claim(equation, statement, lhs, printed, **kw):
@@ -184,39 +136,4 @@ CLAIMS: list[Claim] = [
                   section="Theorem 3"),
 ]
 
-
-def get_claim(equation: str) -> Claim:
-    for c in CLAIMS:
-        if c.equation == equation:
-            return c
-    raise KeyError(f"no claim for equation {equation!r}; known: {[c.equation for c in CLAIMS]}")
-
-
-def verify(claim: Claim) -> Verdict:
-    """Compare a claim's transcription with the derived result, exactly."""
-    derived, printed = claim.derived(), claim.printed()
-    if getattr(derived, "shape", None) != getattr(printed, "shape", None):
-        return Verdict(claim, "fails", f"shapes differ: derived {getattr(derived, 'shape', ())}"
-                       f" vs printed {getattr(printed, 'shape', ())}", derived, printed)
-    diff = difference(derived, printed)
-    if not diff:
-        detail = "exact: derived - printed expands to 0"
-        if claim.condition:
-            return Verdict(claim, "holds under condition", f"{detail}, if {claim.condition}",
-                           derived, printed)
-        return Verdict(claim, "holds", detail, derived, printed)
-    from .moments.parse import to_sympy
-    shape = getattr(derived, "shape", None)
-    delta = to_sympy(diff, shape)
-    return Verdict(claim, "fails", f"derived - printed = {delta}", derived, printed)
-
-
-def verify_all(equations=None) -> list[Verdict]:
-    """Verdicts for every registered claim (or the given equation numbers)."""
-    chosen = CLAIMS if equations is None else [get_claim(e) for e in equations]
-    return [verify(c) for c in chosen]
-
-
-def latex_row(v: Verdict) -> str:
-    return r"Eq.~%s & %s & $%s$ \\" % (v.claim.equation, v.status, paper_latex(v.printed))
 

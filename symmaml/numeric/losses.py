@@ -1,0 +1,130 @@
+"""Fast NumPy / array-API functions of the derived losses and derived quantities.
+
+Everything here is compiled once from the SymPy results of :mod:`symmaml.theory`
+(floor 2); the returned callables take and return arrays only.
+
+* :func:`loss_function` -- the average test loss of Theorem 1 or 2 as a vectorised function
+  of its named parameters (``alpha_t``, ``alpha_r``, ``n_t``, ..., ``delta_sq``);
+* :func:`derived_function` -- dL/d alpha_t, dL/d alpha_r, the optimal alpha_r, dL/d alpha_t
+  at 0, Theorem 1's alpha_t^+-, h_t, h_r;
+* :func:`theorem3_evaluator` -- Theorem 3's loss for given Sigma, Sigma_w, F by working in
+  Sigma's eigenbasis once (:class:`~symmaml.numeric.traces.TraceEvaluator`);
+* :func:`gaussian_F_numeric` -- the engine's Gaussian F evaluated at a numeric Sigma.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+from sympy import diff
+
+from .. import theory
+from ..moments import canonical_form
+from ..moments.words import letter, poly_to_sympy
+from ..symbols import alpha_r, alpha_t, delta_sq, m, n_r, n_t, n_v, nu, p, sigma
+from .lambdify import CompiledExpr, compile_expr
+from .traces import TraceEvaluator
+
+__all__ = ["PARAMETERS", "loss_function", "derived_function", "DERIVED", "theorem3_evaluator",
+           "gaussian_F_numeric"]
+
+#: argument order of every compiled function of Theorems 1-2
+PARAMETERS = (alpha_t, alpha_r, n_t, n_v, n_r, m, p, sigma, nu, delta_sq)
+_T3_SCALARS = (alpha_t, alpha_r, n_t, n_v, n_r, m, sigma)
+
+DERIVED = ("loss", "dloss_dalpha_t", "dloss_dalpha_r", "optimal_alpha_r",
+           "dloss_dalpha_t_at_zero", "alpha_t_minimum", "alpha_t_maximum", "h_t", "h_r")
+
+
+def _expr(theorem: str, name: str):
+    t = str(theorem)
+    if name == "loss":
+        return theory.loss(t)
+    if name == "dloss_dalpha_t":
+        return diff(theory.loss(t), alpha_t)
+    if name == "dloss_dalpha_r":
+        return diff(theory.loss(t), alpha_r)
+    if name == "optimal_alpha_r":
+        return theory.optimal_alpha_r(t)[0]
+    if name == "dloss_dalpha_t_at_zero":
+        return theory.dloss_dalpha_t_at_zero(t)
+    if name in ("alpha_t_minimum", "alpha_t_maximum"):
+        if t != "1":
+            raise ValueError("alpha_t^+- are closed-form for Theorem 1 only; use "
+                             "symmaml.theory.argmin_alpha_t for Theorems 2-3")
+        return theory.alpha_t_extrema()["minimum" if name.endswith("minimum") else "maximum"]
+    if name == "h_t":
+        return theory.h_t()
+    if name == "h_r":
+        return theory.h_r()
+    raise ValueError(f"unknown derived quantity {name!r}; known: {DERIVED}")
+
+
+@lru_cache(maxsize=None)
+def derived_function(theorem, name: str, backend="numpy") -> CompiledExpr:
+    """A compiled derived quantity of Theorem 1 or 2, a function of :data:`PARAMETERS`.
+
+    Call it with keywords (``f(alpha_t=np.linspace(-1, 1, 1000), alpha_r=0.2, n_t=30,
+    ...)``); unused parameters may be given or not (they broadcast).  Theorem 3 depends
+    on matrices: use :func:`theorem3_evaluator`.
+    """
+    t = str(theorem)
+    if t not in ("1", "2"):
+        raise ValueError("derived_function covers Theorems 1 and 2; for Theorem 3 use "
+                         "theorem3_evaluator (it needs Sigma, Sigma_w, F)")
+    expr = _expr(t, name)
+    args = [s for s in PARAMETERS if s in expr.free_symbols]
+    return compile_expr(expr, args, backend=backend)
+
+
+def loss_function(theorem, backend="numpy") -> CompiledExpr:
+    """The average test loss of Theorem 1 or 2 as a vectorised function (see
+    :func:`derived_function`)."""
+    return derived_function(theorem, "loss", backend)
+
+
+def theorem3_evaluator(Sigma, Sigma_w, F="gaussian", backend="numpy", **kw) -> TraceEvaluator:
+    """Theorem 3's loss (Eq. 14) at numeric Sigma, Sigma_w (and F; ``"gaussian"`` for
+    the Gaussian value), as a function of alpha_t, alpha_r, n_t, n_v, n_r, m, sigma.
+
+    Works in Sigma's eigenbasis (one eigendecomposition); the matrices are checked
+    (symmetric; Sigma, Sigma_w positive semi-definite)."""
+    from ..theory.model import F as F_sym, Sigma as S_sym, Sigma_w as Sw_sym
+    Sigma = np.asarray(Sigma, dtype=float)
+    if isinstance(F, str):
+        if F != "gaussian":
+            raise ValueError(f"F must be a matrix or 'gaussian', got {F!r}")
+        F = gaussian_F_numeric(Sigma)
+    return TraceEvaluator(theory.loss(3), {S_sym: Sigma, Sw_sym: np.asarray(Sigma_w, float),
+                                            F_sym: np.asarray(F, float)},
+                          scalars=_T3_SCALARS, basis=S_sym, backend=backend,
+                          psd=(S_sym, Sw_sym), **kw)
+
+
+@lru_cache(maxsize=1)
+def _gaussian_F_terms():
+    """The engine's F_G = E[(x^T Sigma x) x x^T] as [(coeff, Sigma power, trace powers)]."""
+    terms = []
+    for (open_word, traces), coeff in canonical_form(theory.gaussian_F()).items():
+        names = {letter(t >> 1).symbol.name for w in (open_word,) + traces for t in w}
+        if names - {"Sigma"}:
+            raise AssertionError(f"unexpected letters {names} in F")
+        c = float(poly_to_sympy(coeff) if isinstance(coeff, dict) else coeff)
+        terms.append((c, len(open_word), tuple(len(w) for w in traces)))
+    return tuple(terms)
+
+
+def gaussian_F_numeric(Sigma) -> np.ndarray:
+    """F for Gaussian rows at a numeric Sigma, evaluated from the engine's result."""
+    S = np.asarray(Sigma, dtype=float)
+    if S.ndim != 2 or S.shape[0] != S.shape[1]:
+        raise ValueError(f"Sigma must be a square matrix, got shape {S.shape}")
+    out = np.zeros_like(S)
+    for c, k, trace_powers in _gaussian_F_terms():
+        scalar = c
+        for j in trace_powers:
+            scalar *= np.trace(np.linalg.matrix_power(S, j))
+        out += scalar * np.linalg.matrix_power(S, k)
+    return out
+
+
