@@ -26,7 +26,7 @@ from .lambdify import CompiledExpr, compile_expr
 from .traces import TraceEvaluator
 
 __all__ = ["PARAMETERS", "loss_function", "derived_function", "DERIVED", "theorem3_evaluator",
-           "gaussian_F_numeric"]
+           "gaussian_F_numeric", "phase_map"]
 
 #: argument order of every compiled function of Theorems 1-2
 PARAMETERS = (alpha_t, alpha_r, n_t, n_v, n_r, m, p, sigma, nu, delta_sq)
@@ -128,3 +128,30 @@ def gaussian_F_numeric(Sigma) -> np.ndarray:
     return out
 
 
+
+
+def phase_map(theorem, alpha_t=None, **params):
+    """The grid argmin over alpha_t of Theorem 1's or 2's loss at every point of a grid of
+    parameters: the numeric phase diagram of "where is the optimal alpha_t negative".
+
+    ``params`` are the other parameters, scalars or 1-D arrays (each array is an axis, in
+    keyword order).  Returns ``(argmin, alpha_t_grid)`` with ``argmin`` of the grid shape;
+    an argmin equal to an end of ``alpha_t`` means the grid is too narrow.
+    """
+    f = loss_function(theorem)
+    a = np.linspace(-3.0, 3.0, 1201) if alpha_t is None else np.asarray(alpha_t, float)
+    axes = [np.asarray(v, float) for v in params.values() if np.ndim(v) == 1]
+    shape = tuple(len(v) for v in axes)
+    kw, k = {}, 0
+    for name, v in params.items():
+        if np.ndim(v) == 1:
+            sh = [1] * (len(shape) + 1)
+            sh[k + 1] = len(v)
+            kw[name] = np.asarray(v, float).reshape(sh)
+            k += 1
+        else:
+            kw[name] = v
+    vals = f(alpha_t=a.reshape((-1,) + (1,) * len(shape)),
+             **{n: kw[n] for n in f.arg_names if n != "alpha_t"})
+    vals = np.broadcast_to(vals, (len(a),) + shape)
+    return a[np.argmin(vals, axis=0)], a

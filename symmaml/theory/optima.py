@@ -243,9 +243,14 @@ def phase(theorem: str) -> Proof:
                   "sigma = 0 makes the loss independent of alpha_t"]
         return Proof("Theorem 1: the optimal alpha_t is negative whenever sigma > 0",
                      tuple(steps), pos and ext["proof"].holds)
+    from . import loss
+    curv0 = factor(cancel(diff(loss("2").subs(sigma, 0), alpha_t, 2).subs(alpha_t, 0)))
+    curv_pos = is_positive(curv0)
     steps += ["so alpha_t = 0 is never optimal and small negative alpha_t beat every small "
               "positive one; where the global minimum lies is found numerically "
-              "(argmin_alpha_t); sigma = 0 leaves the nu^2 terms to decide"]
-    return Proof("Theorem 2: the loss decreases as alpha_t goes below 0 whenever sigma > 0",
-                 tuple(steps), pos)
+              "(argmin_alpha_t)",
+              f"sigma = 0: dL/d alpha_t(0) = 0 and d^2L/d alpha_t^2(0) = {curv0} > 0: "
+              f"{curv_pos}, so alpha_t = 0 is then a local minimum"]
+    return Proof("Theorem 2: the loss decreases as alpha_t goes below 0 whenever sigma > 0; "
+                 "at sigma = 0, alpha_t = 0 is a local minimum", tuple(steps), pos and curv_pos)
 

@@ -88,3 +88,17 @@ def test_theorem3_evaluator_rejects_bad_F_name():
 def test_theorem3_needs_the_evaluator():
     with pytest.raises(ValueError, match="theorem3_evaluator"):
         derived_function(3, "loss")
+
+
+def test_phase_map_matches_mpmath_argmin_and_sign():
+    from symmaml.numeric.losses import phase_map
+    sig = np.array([0.0, 0.1, 0.2])
+    am, grid = phase_map(2, alpha_t=np.linspace(-0.5, 0.5, 2001), sigma=sig, nu=0.2,
+                         **{k: v for k, v in FIG3.items() if k not in ("sigma", "nu")},
+                         alpha_r=0.2)
+    step = grid[1] - grid[0]
+    assert am[0] == pytest.approx(0.0, abs=step)            # sigma = 0: alpha_t = 0
+    assert np.all(am[1:] < 0)                                 # sigma > 0: negative optimum
+    exact = float(theory.argmin_alpha_t("2", dict(FIG3, sigma=Rational(1, 5), nu=Rational(1, 5),
+                                                  alpha_r=Rational(1, 5))))
+    assert am[2] == pytest.approx(exact, abs=step)
