@@ -101,83 +101,50 @@ def cmd_latex(args) -> int:
     return EXIT_OK
 
 
-def _theorem_summary():
-    """Key derived numbers at the paper's figure parameters (Figs. 2 and 3)."""
-    from . import theory
-    fig2 = dict(n_t=30, n_v=2, n_r=20, m=3, p=60, sigma=1, nu="1/2", alpha_r="1/5")
-    fig3 = dict(n_t=5, n_v=25, n_r=10, m=40, p=30, sigma="1/5", nu="1/5", alpha_r="1/5")
-    ext = theory.alpha_t_extrema()
-    rows = [
-        ("Theorem 1, Fig. 2 parameters: alpha_t^- (minimum, Eq. 8)",
-         float(ext["minimum"].subs({k: v for k, v in fig2.items() if k in ("n_t", "p")}))),
-        ("Theorem 1, Fig. 2: argmin over alpha_t (mpmath)",
-         float(theory.argmin_alpha_t("1", {**fig2, "delta_sq": 0}))),
-        ("Theorem 1, Fig. 2: dL/d alpha_t at 0",
-         float(theory.dloss_dalpha_t_at_zero("1").subs(fig2))),
-        ("Theorem 2, Fig. 3 parameters: argmin over alpha_t (mpmath)",
-         float(theory.argmin_alpha_t("2", fig3))),
-        ("Theorem 2, Fig. 3: dL/d alpha_t at 0", float(
-            theory.dloss_dalpha_t_at_zero("2").subs(fig3).evalf())),
-        ("Theorem 1, Fig. 2 (alpha_t = 1/5): optimal alpha_r", float(
-            theory.optimal_alpha_r("1")[0].subs({**fig2, "alpha_t": "1/5", "delta_sq": 0}))),
-    ]
-    return rows
+def cmd_figures(args) -> int:
+    from .experiments.figures import draw_all
+    written = draw_all(args.out, runs=args.runs, seed=args.seed, quick=args.quick,
+                       full=args.full, figures=args.figure, backend=args.backend,
+                       progress=args.progress)
+    if args.json:
+        print(json.dumps({k: [str(p) for p in v] for k, v in written.items()}, indent=1))
+    else:
+        for name, paths in written.items():
+            print(f"Fig. {name}: " + ", ".join(str(p) for p in paths))
+    return EXIT_OK
 
 
 def cmd_report(args) -> int:
-    """The main job (grows with later issues): derive, verify, write."""
-    from .claims import verify_all
-    from .io import atomic_write_text
-    from .moments import lemma1_table
-    from .records import RECORDS
+    """The main job: derive, verify, simulate, draw, write (symmaml.experiments.report)."""
+    from .experiments.report import run_report
     t0 = time.perf_counter()
-    table = lemma1_table()
-    summary = _theorem_summary()
-    verdicts = verify_all()
+    res = run_report(args.out, quick=args.quick, full=args.full, runs=args.runs,
+                     seed=args.seed, backend=args.backend, figures=args.figure,
+                     pdf=not args.no_pdf, progress=not args.json,
+                     log=lambda msg: print(msg, file=sys.stderr))
     elapsed = time.perf_counter() - t0
-    lines = ["symmaml report", "", "Lemma 1 (Eqs. 31-42), derived by Wick contraction:"]
-    lines += [f"  {m}" for m in table]
-    lines += ["", "Theorems 1-3 derived from the model; derived numbers:"]
-    lines += [f"  {name}: {value:.6g}" for name, value in summary]
-    lines += ["", "Claims (the paper's printed equations):"]
-    for v in verdicts:
-        lines.append(f"  Eq. {v.claim.equation:<15} {v.status}")
-        if v.status != "holds":
-            lines.append(f"      {v.detail}")
-            if v.claim.note:
-                lines.append(f"      note: {v.claim.note}")
-    bad = [v for v in verdicts if not v.as_expected]
-    lines += ["", f"derived and verified in {elapsed:.1f} s; "
-              f"{len(verdicts) - len(bad)}/{len(verdicts)} verdicts as established; "
-              f"{sum(v.status == 'fails' for v in verdicts)} printed claims fail as printed"]
     if args.json:
-        print(json.dumps({"moments": [{"equation": m.equation, "lhs": str(m.lhs),
-                                       "value": str(m.value), "latex": m.latex()} for m in table],
-                          "derived": [{"quantity": k, "value": v} for k, v in summary],
-                          "claims": [v.record() for v in verdicts]}, indent=1))
+        print(json.dumps({
+            "out": str(res.out), "elapsed_s": elapsed, "timings_s": res.timings,
+            "derived": [{"quantity": k, "value": v} for k, v in res.summary],
+            "claims": [v.record() for v in res.verdicts],
+            "files": [str(f) for f in res.files], "interrupted": res.interrupted}, indent=1))
     else:
-        print("\n".join(lines))
-    if args.out:
-        out = Path(args.out)
-        written = []
-        for name, render in RECORDS.items():
-            written.append(atomic_write_text(out / "derivations" / name, render()))
-        written.append(atomic_write_text(out / "lemma1.tex", "\n".join(
-            r"\begin{equation}" + m.latex() + r"\tag{%s}\end{equation}" % m.equation
-            for m in table) + "\n"))
-        written.append(atomic_write_text(out / "claims.json", json.dumps(
-            [v.record() for v in verdicts], indent=1) + "\n"))
-        written.append(atomic_write_text(out / "report.txt", "\n".join(lines) + "\n"))
-        try:
-            from .latex import compile_pdf, write_document
-            tex = write_document(out / "symmaml.tex")
-            written.append(tex)
-            written.append(compile_pdf(tex))
-        except FileNotFoundError as exc:     # no pdflatex: the .tex is still written
-            print(f"note: {exc}", file=sys.stderr)
-        if not args.json:
-            print("wrote " + ", ".join(str(w) for w in written))
-    return EXIT_OK if not bad else EXIT_FAIL
+        print("symmaml report\n")
+        for name, value in res.summary:
+            print(f"  {name}: {value:.6g}")
+        print()
+        for v in res.verdicts:
+            if v.status != "holds":
+                print(f"  Eq. {v.claim.equation}: {v.status.upper()}: {v.detail}")
+        held = sum(v.status == "holds" for v in res.verdicts)
+        print(f"\n  {held}/{len(res.verdicts)} printed claims hold; "
+              f"{len(res.validations)} figures simulated, "
+              f"{sum(r.ok for r in res.validations)} agree with the theory as expected")
+        print(f"\nwrote {len(res.files)} files under {res.out}/ (report.md, figures/, "
+              f"derivations/, claims.json, validation.json, symmaml.tex/.pdf) in {elapsed:.0f} s")
+    ok = res.claims_as_established and res.validation_ok and not res.interrupted
+    return EXIT_OK if ok else EXIT_FAIL
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -187,13 +154,35 @@ def build_parser() -> argparse.ArgumentParser:
                     "(Bernacchia, ICLR 2021).")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("report", help="the main job: derive, verify and write the results",
-                       description="Derive Lemma 1 and Theorems 1-3, verify every printed "
-                                   "claim of the paper, and optionally write the results.")
-    p.add_argument("--out", help="folder for the derivation records, claims.json, lemma1.tex, "
-                                 "report.txt and symmaml.tex/.pdf")
-    p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p = sub.add_parser("report", help="the main job: derive, verify, simulate, draw, write",
+                       description="Derive Lemma 1 and Theorems 1-3, verify every printed claim "
+                                   "of the paper, simulate and redraw the paper's figures, and "
+                                   "write report.md, figures, LaTeX/PDF and records to --out. "
+                                   "Exit 1 if a verdict or a validation is not as established.")
+    p.add_argument("--out", default="report", help="output folder (default ./report)")
+    p.add_argument("--quick", action="store_true", help="small simulation budget (~1 min)")
+    p.add_argument("--full", action="store_true", help="the paper's run counts")
+    p.add_argument("--runs", type=int, default=None, help="runs per simulated point")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--backend", default="numpy", help="numpy, torch, torch:cuda, array_api_strict")
+    p.add_argument("--figure", action="append", help="only these figures, e.g. 2b (repeatable)")
+    p.add_argument("--no-pdf", action="store_true", help="do not run pdflatex")
+    p.add_argument("--json", action="store_true", help="print a JSON summary")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("figures", help="redraw the paper's Figs. 2, 3, 4, 6 (theory + simulation)",
+                       description="Theory curves and seeded Monte Carlo points with error bars "
+                                   "at the captions' parameters, as PNG and PDF.")
+    p.add_argument("--out", default="figures", help="output folder (default ./figures)")
+    p.add_argument("--figure", action="append", help="e.g. 2b (repeatable; default all)")
+    p.add_argument("--quick", action="store_true", help="few runs, coarse grids")
+    p.add_argument("--full", action="store_true", help="the paper's run counts")
+    p.add_argument("--runs", type=int, default=None)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--backend", default="numpy")
+    p.add_argument("--progress", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the written paths as JSON")
+    p.set_defaults(func=cmd_figures)
 
     p = sub.add_parser("moments", help="table of E[W^k prod Tr W^l] up to a total degree",
                        description="Exact Gaussian matrix moments E[W^k prod_j Tr W^{l_j}], "

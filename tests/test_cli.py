@@ -28,14 +28,30 @@ def test_verify_exits_1_when_a_verdict_changes(monkeypatch, capsys):
 
 
 def test_report_writes_outputs_atomically(tmp_path, capsys):
-    assert main(["report", "--out", str(tmp_path)]) == 0
-    names = {p.name for p in tmp_path.iterdir()}
-    assert {"claims.json", "lemma1.tex", "report.txt", "derivations", "symmaml.tex"} <= names
-    assert not [p for p in tmp_path.rglob("*") if p.name.startswith(".") or p.suffix == ".tmp"]
-    out = capsys.readouterr().out
-    assert "Eq. 42" in out and "Eq. 10" in out and "fails" in out
-    claims = json.loads((tmp_path / "claims.json").read_text())
+    out = tmp_path / "rep"
+    assert main(["report", "--out", str(out), "--quick", "--figure", "2b", "--figure", "6b",
+                 "--no-pdf"]) == 0
+    names = {p.name for p in out.iterdir()}
+    assert {"claims.json", "lemma1.tex", "report.md", "validation.json", "derivations",
+            "figures", "symmaml.tex"} <= names
+    assert {p.name for p in (out / "figures").iterdir()} == {
+        "fig2b.png", "fig2b.pdf", "fig6b.png", "fig6b.pdf"}
+    assert not [p for p in out.rglob("*") if p.name.startswith(".") or p.suffix == ".tmp"]
+    printed = capsys.readouterr().out
+    assert "Eq. 10: FAILS" in printed and "44/46 printed claims hold" in printed
+    claims = json.loads((out / "claims.json").read_text())
     assert {c["equation"]: c["status"] for c in claims}["10"] == "fails"
+    report = (out / "report.md").read_text()
+    assert "![Fig. 2b](figures/fig2b.png)" in report and "expected inaccurate" in report
+
+
+def test_figures_and_validate_commands(tmp_path, capsys):
+    assert main(["figures", "--out", str(tmp_path), "--figure", "3a", "--quick"]) == 0
+    assert (tmp_path / "fig3a.png").stat().st_size > 0
+    assert main(["validate", "--figure", "2a", "--runs", "50", "--json"]) == 0
+    out = capsys.readouterr().out
+    rec = json.loads(out[out.index("{"):])
+    assert rec["figures"][0]["rows"] if "rows" in rec["figures"][0] else rec["figures"]
 
 
 def test_moments_json(capsys):
@@ -50,7 +66,7 @@ def test_bad_input_exits_2(capsys):
 
 
 @pytest.mark.parametrize("cmd", [[], ["report"], ["moments"], ["verify"], ["derivations"],
-                                 ["latex"]])
+                                 ["latex"], ["figures"], ["validate"]])
 def test_help_everywhere(cmd):
     out = subprocess.run([sys.executable, "-m", "symmaml", *cmd, "--help"],
                          capture_output=True, text=True)
