@@ -11,7 +11,7 @@ from sympy import Identity, MatrixSymbol, Rational, Symbol, Trace, cancel, expan
 
 from ..moments import expectation, gaussian_matrix, identity_coefficient
 from ..symbols import (alpha_r, alpha_t, delta_sq, m, n_r, n_t, n_v, nu, p, sigma)
-from .base import Claim, exact_difference
+from .base import Claim
 
 __all__ = ["CLAIMS"]
 

@@ -27,7 +27,6 @@ single ``all(isfinite(.))`` reduction.
 from __future__ import annotations
 
 import functools
-import keyword
 import math
 from typing import Any, Iterable, Sequence
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from sympy import Identity, MatrixSymbol, Symbol, Trace, expand
+from sympy import MatrixSymbol, Symbol, Trace, expand
 
 from ..moments import expectation, gaussian_matrix, identity_coefficient, replace_traces
 from ..symbols import p

@@ -13,12 +13,12 @@
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 import mpmath
 from sympy import (Dummy, Poly, Symbol, Trace, cancel, diff, factor, factor_list, lambdify,
-                   solve, sqrt, sympify)
+                   sqrt, sympify)
 
 from ..moments import canonical_form
 from ..moments.parse import to_sympy

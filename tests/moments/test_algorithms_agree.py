@@ -2,7 +2,7 @@
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sympy import Identity, MatrixSymbol, Symbol, Trace, expand
+from sympy import MatrixSymbol, Symbol, Trace, expand
 
 from symmaml.moments import (expectation_terms, gaussian_matrix, symmetric_matrix,
                              wishart_lhs, wishart_moment, wishart_orders)

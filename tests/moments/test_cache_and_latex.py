@@ -1,7 +1,5 @@
 """Caching (memory and disk) and LaTeX rendering."""
-import time
 
-import pytest
 from sympy import expand
 
 from symmaml.moments import (Moment, expectation, gaussian_matrix, lemma1_table,

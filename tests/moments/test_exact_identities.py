@@ -1,6 +1,6 @@
 """Exact identities that the engine must reproduce, each derived independently of it."""
 import pytest
-from sympy import Identity, MatrixSymbol, Mul, Symbol, Trace, expand, prod, symbols
+from sympy import Identity, MatrixSymbol, Symbol, Trace, expand, prod, symbols
 
 from symmaml.moments import (difference, expectation, gaussian_matrix, moments_equal,
                              symmetric_matrix, wishart_expectation, wishart_lhs,
@@ -106,7 +106,6 @@ def test_linearity_over_sums_and_scalars():
 
 
 def test_difference_reports_where_two_forms_differ():
-    X = gaussian_matrix("X")
     diff = difference(expectation(wishart_lhs(2)), n * (n + p) * Identity(p))
     assert len(diff) == 1 and expand(list(diff.values())[0] - n) == 0
 

@@ -1,6 +1,5 @@
 """Seeded Monte Carlo agreement for a few moments, judged by Bonferroni-corrected z-scores."""
 import numpy as np
-import pytest
 from scipy.stats import norm
 from sympy import ImmutableMatrix, Integer, MatrixSymbol, Rational, Symbol, Trace
 

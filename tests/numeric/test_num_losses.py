@@ -1,7 +1,7 @@
 """Compiled losses and derived quantities agree with the exact SymPy values."""
 import numpy as np
 import pytest
-from sympy import Float, Rational
+from sympy import Rational
 
 from symmaml import theory
 from symmaml.numeric.losses import (DERIVED, derived_function, gaussian_F_numeric,

@@ -10,7 +10,7 @@ from symmaml.numeric import (
     NonFiniteError, TraceEvaluator, canonical_word, direct_evaluate, expand_words, gaussian_F,
     grid, to_numpy, wishart_draw,
 )
-from symmaml.symbols import alpha_r, alpha_t, m, n_r, n_t, n_v, nu, p, sigma
+from symmaml.symbols import alpha_r, alpha_t, n_r, n_t, nu, p, sigma
 from t3_expr import SCALARS, F, H, S, Sw, theorem3_loss
 
 EPS = np.finfo(np.float64).eps

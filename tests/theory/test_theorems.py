@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 import sympy
-from sympy import Identity, ImmutableMatrix, Rational, Symbol, cancel, diff
+from sympy import Identity, ImmutableMatrix, Rational, cancel, diff
 
 from symmaml import theory
 from symmaml.symbols import (alpha_r, alpha_t, delta_sq, m, n_r, n_t, n_v, nu, p, sigma)

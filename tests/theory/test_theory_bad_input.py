@@ -1,10 +1,9 @@
 """Wrong regime, bad sizes and bad matrices give a ValueError naming the condition."""
 import numpy as np
 import pytest
-from sympy import ImmutableMatrix, Identity
+from sympy import ImmutableMatrix
 
 from symmaml import theory
-from symmaml.symbols import p
 
 
 def test_wrong_regime():
