@@ -66,7 +66,7 @@ def test_bad_input_exits_2(capsys):
 
 
 @pytest.mark.parametrize("cmd", [[], ["report"], ["moments"], ["verify"], ["derivations"],
-                                 ["latex"], ["figures"], ["validate"]])
+                                 ["latex"], ["figures"], ["validate"], ["nonlinear"]])
 def test_help_everywhere(cmd):
     out = subprocess.run([sys.executable, "-m", "symmaml", *cmd, "--help"],
                          capture_output=True, text=True)

@@ -1,0 +1,69 @@
+"""Meta-SGD's learned rates and the tangent-feature (NTK) matrices."""
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from symmaml.nonlinear.model import Problem, generator, init_params, make_mlp  # noqa: E402
+
+
+def test_metasgd_rates_finite_and_table():
+    from symmaml.nonlinear.experiment import run_metasgd
+    r = run_metasgd("linear", runs=2, seed=1, max_epochs=60, test_tasks=10,
+                    maml_alpha_t=(-0.5, 0.0), dtype="float64")
+    names = [row["layer"] for row in r.table]
+    assert names == ["0.weight", "all"]
+    for row in r.table:
+        assert np.isfinite([row["mean"], row["std"], row["frac_negative"]]).all()
+        assert 0 <= row["frac_negative"] <= 1 and row["count"] == 2 * 60
+    assert row["std"] > 0                      # the rates moved away from the common start
+    assert np.isfinite(r.test_learned).all() and np.isfinite(r.maml_best).all()
+    assert r.maml_best_alpha_t in (-0.5, 0.0)
+    s = r.summary()
+    assert set(s) >= {"metasgd_learned_rates", "maml_best_scalar"}
+
+
+def test_metasgd_nonlinear_small():
+    from symmaml.nonlinear.experiment import run_metasgd
+    r = run_metasgd("nonlinear", runs=1, seed=0, hidden=(8,), max_epochs=20, test_tasks=4,
+                    maml_alpha_t=(0.0,), dtype="float64", regime="fresh")
+    assert [row["layer"] for row in r.table] == ["0.weight", "0.bias", "2.weight", "2.bias", "all"]
+    assert all(np.isfinite(row["mean"]) for row in r.table)
+
+
+def test_tangent_features_match_autograd_and_linear_case():
+    from symmaml.nonlinear.ntk import ntk_matrices, tangent_features
+    from symmaml.nonlinear.model import forward
+    net = make_mlp(5, (7,))
+    p0 = init_params(net, generator(0), dtype=torch.float64)
+    x = torch.randn(4, 5, generator=generator(1), dtype=torch.float64)
+    K = tangent_features(net, p0, x)
+    for i in range(4):
+        leaves = {k: v.clone().requires_grad_(True) for k, v in p0.items()}
+        g = torch.autograd.grad(forward(net, leaves, x[i:i + 1]).sum(), list(leaves.values()))
+        torch.testing.assert_close(K[i], torch.cat([t.flatten() for t in g]))
+    # linear model: k(x) = x, so Sigma -> I, F -> (p + 2) I (Gaussian x), Sigma_w -> nu^2/p I
+    prob = Problem(p=5, target="linear")
+    lin = make_mlp(5, (), bias=False)
+    M = ntk_matrices(lin, {"0.weight": torch.zeros(1, 5, dtype=torch.float64)}, prob, n_x=40000,
+                     n_tasks=4000, n_eval=500, ridge_rel=0.0)
+    np.testing.assert_allclose(M.Sigma, np.eye(5), atol=0.03)
+    np.testing.assert_allclose(M.F, 7 * np.eye(5), atol=0.5)
+    np.testing.assert_allclose(M.Sigma_w, 0.25 / 5 * np.eye(5), atol=0.01)
+    assert M.residual_var < 1e-20
+
+
+def test_theorem3_on_linear_tangent_features_is_theorem1():
+    from symmaml import theory
+    from symmaml.nonlinear.ntk import NTKMatrices, theorem3_curve
+    from symmaml.numeric.losses import loss_function
+    p = 60
+    prob = Problem()
+    M = NTKMatrices(np.eye(p), 0.25 / p * np.eye(p), (p + 2) * np.eye(p), 1.0, 0.0, 0.0, 0, 0, p)
+    a = np.array([-0.8, 0.0, 0.4])
+    got = theorem3_curve(M, a, 0.2, prob)
+    f = loss_function(1)
+    assert theory is not None
+    want = np.array([float(f(n_t=30, n_v=2, n_r=20, m=3, p=p, sigma=1.0, nu=0.5, delta_sq=0.0, alpha_t=x, alpha_r=0.2))
+                     for x in a])
+    np.testing.assert_allclose(got, want, rtol=1e-10)
