@@ -29,7 +29,7 @@ import io
 import json
 import math
 import time
-from dataclasses import dataclass, field, asdict, replace
+from dataclasses import dataclass, field, asdict
 
 import numpy as np
 
