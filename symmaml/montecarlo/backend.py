@@ -21,25 +21,19 @@ from typing import Any
 
 import numpy as np
 
-from ..backend import get_namespace, to_numpy
+from ..backend import Namespace, get_namespace, to_numpy
 
 __all__ = ["Backend", "resolve_backend", "to_numpy", "blas_threads"]
 
 
 @dataclass(frozen=True)
-class Backend:
-    """A resolved backend: display name, array namespace and device (None = default)."""
+class Backend(Namespace):
+    """The simulator's backend: a :class:`~symmaml.backend.Namespace` whose ``asarray``
+    always makes float64 arrays from the host NumPy draws."""
 
-    name: str
-    xp: Any
-    device: Any = None
-
-    def asarray(self, a):
+    def asarray(self, a, dtype=None):
         """Host NumPy array -> float64 backend array on ``device``."""
-        a = np.ascontiguousarray(a, dtype=np.float64)
-        if self.device is None:
-            return self.xp.asarray(a)
-        return self.xp.asarray(a, device=self.device)
+        return super().asarray(np.ascontiguousarray(a, dtype=np.float64))
 
 
 def resolve_backend(backend: Any = "numpy") -> Backend:
