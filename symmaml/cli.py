@@ -174,6 +174,16 @@ def cmd_report(args) -> int:
     return EXIT_OK if ok else EXIT_FAIL
 
 
+def _simulation_options(p) -> None:
+    """The options shared by every command that simulates: --figure, --runs, --seed, --backend."""
+    p.add_argument("--figure", action="append", help="only these figures, e.g. 2b (repeatable; "
+                                                     "default all)")
+    p.add_argument("--runs", type=int, default=None, help="runs per simulated point "
+                                                          "(default per figure)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--backend", default="numpy", help="numpy, torch, torch:cuda, array_api_strict")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="symmaml",
@@ -189,10 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="report", help="output folder (default ./report)")
     p.add_argument("--quick", action="store_true", help="small simulation budget (~1 min)")
     p.add_argument("--full", action="store_true", help="the paper's run counts")
-    p.add_argument("--runs", type=int, default=None, help="runs per simulated point")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--backend", default="numpy", help="numpy, torch, torch:cuda, array_api_strict")
-    p.add_argument("--figure", action="append", help="only these figures, e.g. 2b (repeatable)")
+    _simulation_options(p)
     p.add_argument("--no-pdf", action="store_true", help="do not run pdflatex")
     p.add_argument("--json", action="store_true", help="print a JSON summary")
     p.set_defaults(func=cmd_report)
@@ -201,12 +208,9 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Theory curves and seeded Monte Carlo points with error bars "
                                    "at the captions' parameters, as PNG and PDF.")
     p.add_argument("--out", default="figures", help="output folder (default ./figures)")
-    p.add_argument("--figure", action="append", help="e.g. 2b (repeatable; default all)")
     p.add_argument("--quick", action="store_true", help="few runs, coarse grids")
     p.add_argument("--full", action="store_true", help="the paper's run counts")
-    p.add_argument("--runs", type=int, default=None)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--backend", default="numpy")
+    _simulation_options(p)
     p.add_argument("--progress", action="store_true")
     p.add_argument("--json", action="store_true", help="print the written paths as JSON")
     p.add_argument("--nonlinear", action="store_true",
@@ -250,10 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Simulate MAML (seeded) at the parameters of Figs. 2, 3, 4, 6 "
                                    "and compare with Theorems 1-3: z-scores, relative gaps, "
                                    "verdicts. Exit 1 if an accurate panel disagrees.")
-    p.add_argument("--figure", action="append", help="e.g. 2b (repeatable; default all)")
-    p.add_argument("--runs", type=int, default=None, help="runs per point (default per figure)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--backend", default="numpy", help="numpy, torch, torch:cuda, array_api_strict")
+    _simulation_options(p)
     p.add_argument("--scaling", action="store_true",
                    help="also fit how the theory-simulation gap shrinks with p and m")
     p.add_argument("--scaling-runs", type=int, default=500)
