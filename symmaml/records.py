@@ -121,17 +121,22 @@ def render_theorem(theorem: str) -> str:
     return "".join(out)
 
 
-def render_claims() -> str:
-    """derivations/claims.md: every claim of the paper with its verdict."""
-    out = [_HEADER, "# Verdicts on the paper's printed equations\n\n",
-           "| Eq. | section | statement | verdict | detail |\n|---|---|---|---|---|\n"]
-    for v in verify_all():
+def claims_table(verdicts) -> str:
+    """Markdown table of verdicts: equation, section, statement, verdict, detail."""
+    out = ["| Eq. | section | statement | verdict | detail |\n|---|---|---|---|---|\n"]
+    for v in verdicts:
         detail = "" if v.status == "holds" else v.detail.replace("|", "\\|").replace("\n", " ")
         if v.claim.note:
             detail += (" " if detail else "") + v.claim.note
         out.append(f"| {v.claim.equation} | {v.claim.section} | {v.claim.statement} | "
                    f"{v.status} | {detail} |\n")
     return "".join(out)
+
+
+def render_claims() -> str:
+    """derivations/claims.md: every claim of the paper with its verdict."""
+    return "".join([_HEADER, "# Verdicts on the paper's printed equations\n\n",
+                    claims_table(verify_all())])
 
 
 RECORDS = {"moments.md": render_moments,

@@ -69,18 +69,6 @@ def theorem_summary():
     ]
 
 
-def _claims_markdown(verdicts) -> str:
-    rows = ["| Eq. | section | statement | verdict |", "|---|---|---|---|"]
-    for v in verdicts:
-        verdict = v.status if v.status == "holds" else f"**{v.status}**: {v.detail}"
-        if v.claim.note and v.status != "holds":
-            verdict += f" ({v.claim.note})"
-        verdict = verdict.replace("|", "/").replace("\n", " ")
-        rows.append(f"| {v.claim.equation} | {v.claim.section} | {v.claim.statement} | "
-                    f"{verdict} |")
-    return "\n".join(rows)
-
-
 def run_report(out, *, quick: bool = False, full: bool = False, runs=None, seed: int = 0,
                backend: str = "numpy", figures=None, pdf: bool = True,
                progress: bool = True, log=print) -> ReportResult:
@@ -94,7 +82,7 @@ def run_report(out, *, quick: bool = False, full: bool = False, runs=None, seed:
     from ..claims import verify_all
     from ..moments import lemma1_table
     from ..montecarlo.validate import format_table, to_records
-    from ..records import RECORDS
+    from ..records import RECORDS, claims_table
     from .figures import FIGURE_NAMES, draw_figure, figure_data
 
     out = Path(out)
@@ -156,7 +144,7 @@ def run_report(out, *, quick: bool = False, full: bool = False, runs=None, seed:
     lines += [f"- {name}: {value:.6g}" for name, value in res.summary]
     fails = [v for v in res.verdicts if v.status == "fails"]
     lines += ["", f"## Claims ({len(res.verdicts)} checked, {len(fails)} fail as printed)", "",
-              _claims_markdown(res.verdicts), "",
+              claims_table(res.verdicts), "",
               "## Theory vs simulation", "",
               ("Seeded Monte Carlo at each figure's parameters. *agree (MC error)*: within the "
                "Bonferroni-corrected z threshold; *agree (asymptotic allowance)*: within the "
