@@ -113,8 +113,15 @@ def _nonlinear_run(**kw):
 def cmd_nonlinear(args) -> int:
     """Fig. 5: MAML with a ReLU network on y = (w^T x + b)^2 + z, swept over alpha_t."""
     from .nonlinear.experiment import summary_text
+    if args.runs is not None and args.runs < 2:
+        raise ValueError(f"--runs must be at least 2 (the argmin's uncertainty is over runs), got {args.runs}")
+    if any(h < 1 for h in args.hidden):
+        raise ValueError(f"--hidden widths must be positive, got {args.hidden}")
+    if args.max_epochs is not None and args.max_epochs < 1:
+        raise ValueError(f"--max-epochs must be positive, got {args.max_epochs}")
     out = _nonlinear_run(quick=not args.full, seed=args.seed, out_dir=args.out, ntk=args.ntk,
-                         metasgd=args.metasgd, progress=not args.json)
+                         metasgd=args.metasgd, progress=not args.json, regime=args.regime,
+                         runs=args.runs, max_epochs=args.max_epochs, hidden=tuple(args.hidden))
     if args.json:
         print(json.dumps(out, indent=1))
     else:
@@ -228,6 +235,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, help="folder for nonlinear.json and Fig. 5")
     p.add_argument("--ntk", action="store_true", help="also the Theorem-3 tangent-feature check")
     p.add_argument("--metasgd", action="store_true", help="also Meta-SGD's learned rates")
+    p.add_argument("--regime", choices=("fixed", "fresh"), default="fixed",
+                   help="meta-training tasks: a fixed set of m per run, trained to convergence "
+                        "(default), or m new tasks every epoch")
+    p.add_argument("--runs", type=int, default=None, help="runs per alpha_t (default 10)")
+    p.add_argument("--hidden", type=int, nargs="+", default=[400, 400], metavar="WIDTH",
+                   help="hidden-layer widths: 400 400 (default, two hidden layers) or 400 (one "
+                        "hidden layer, the other reading of the paper's '2-layer' network)")
+    p.add_argument("--max-epochs", type=int, default=None,
+                   help="epoch cap (fixed tasks stop earlier at convergence; fresh tasks run them "
+                        "all); default 1000, --full 5000")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.set_defaults(func=cmd_nonlinear)
 

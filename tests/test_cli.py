@@ -62,6 +62,9 @@ def test_moments_json(capsys):
 
 def test_bad_input_exits_2(capsys):
     assert main(["moments", "--max-degree", "-1"]) == 2
+    assert main(["nonlinear", "--runs", "1"]) == 2
+    assert main(["nonlinear", "--hidden", "0"]) == 2
+    assert main(["nonlinear", "--max-epochs", "0"]) == 2
     assert "max_degree" in capsys.readouterr().err
 
 

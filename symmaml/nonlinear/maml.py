@@ -83,16 +83,30 @@ def meta_grad_loop(net, params, alpha, xt, yt, xv, yv):
     return dict(zip(names, gs)), total.detach()
 
 
-def evaluate_test_loss(net, params, alpha_r, xr, yr, xs, ys, chunk=8):
+def evaluate_test_loss(net, params, alpha_r, xr, yr, xs, ys, chunk=8, kernel="auto"):
     """Mean test loss per model after one adaptation step with alpha_r (no outer graph).
 
     params batched (B models); data (B, T, n, p) / (B, T, n) or without the model axis
-    (then shared by all models).  Returns (mean (B,), per-task losses (B, T))."""
+    (then shared by all models).  Returns (mean (B,), per-task losses (B, T)).
+    ``kernel``: "lowrank" (:mod:`.lowrank`, scalar alpha_r only), "vmap" (torch.func),
+    "auto" (lowrank where it applies)."""
     import torch
     from torch.func import vmap
     shared = xr.dim() == 3
     B = next(iter(params.values())).shape[0]
     T = xr.shape[0] if shared else xr.shape[1]
+    if _use_lowrank(kernel, alpha_r):
+        from . import lowrank
+        A = torch.as_tensor(alpha_r, dtype=xr.dtype).expand(B)
+        out = []
+        with torch.no_grad():
+            for s in range(0, T, chunk):
+                sl = slice(s, s + chunk)
+                d = [t[sl].expand(B, *t[sl].shape) for t in (xr, yr, xs, ys)] if shared \
+                    else [t[:, sl] for t in (xr, yr, xs, ys)]
+                out.append(lowrank.task_losses(params, A, *d))
+        per = torch.cat(out, dim=1)
+        return per.mean(1), per
     one = lambda P, A, a, b, c, d: task_meta_loss(net, P, A, a, b, c, d)
     over_tasks = vmap(one, in_dims=(None, None, 0, 0, 0, 0))
     dims = (0, 0) + ((None,) * 4 if shared else (0,) * 4)
@@ -108,81 +122,101 @@ def evaluate_test_loss(net, params, alpha_r, xr, yr, xs, ys, chunk=8):
     return per.mean(1), per
 
 
+def _use_lowrank(kernel, alpha):
+    if kernel not in ("auto", "lowrank", "vmap"):
+        raise ValueError(f"kernel must be 'auto', 'lowrank' or 'vmap', got {kernel!r}")
+    scalar = not isinstance(alpha, dict)
+    if kernel == "lowrank" and not scalar:
+        raise ValueError("the low-rank kernel needs a scalar rate per model (per-parameter "
+                         "rates make the inner update full rank): use kernel='vmap'")
+    return kernel == "lowrank" or (kernel == "auto" and scalar)
+
+
 @dataclass
 class TrainLog:
     epochs: int = 0
     converged: bool = False
     seconds: float = 0.0
     train_loss: list = field(default_factory=list)     # (epoch, mean over models)
-    val_loss: list = field(default_factory=list)       # (epoch, [per model])
     diverged: list = field(default_factory=list)       # per model
+    final_loss: list = field(default_factory=list)     # per model, training meta-loss at the last step
+    interrupted: bool = False                          # stopped by Ctrl-C
 
 
-def train(net, params, alpha, data, *, lr=1e-3, max_epochs=5000, val_data=None,
-          check_every=100, patience=3, rtol=1e-3, learn_alpha=False, fresh=None,
-          log_every=None, progress=None, alpha_lr=None):
+def train(net, params, alpha, data, *, lr=1e-3, max_epochs=5000, check_every=50, rtol=1e-3,
+          atol=1e-5, learn_alpha=False, fresh=None, log_every=None, progress=None, alpha_lr=None,
+          kernel="auto"):
     """Outer-loop SGD on batched ``params`` (and ``alpha`` when ``learn_alpha``).
 
     Epoch: one SGD step on the meta-loss of the model's m training tasks (a full pass over
     the fixed training set; ``data`` = (xt, yt, xv, yv) with shape (B, m, ...)).  With
     ``fresh`` = a callable epoch -> data, every epoch draws new tasks instead (online).
 
-    Convergence rule: every ``check_every`` epochs the meta-loss on held-out tasks
-    ``val_data`` (same shapes, B models) is computed; training stops when, for
-    ``patience`` consecutive checks, no model's validation meta-loss improved by more
-    than ``rtol`` (relative) on its best so far, or at ``max_epochs``.  ``alpha_lr``: the
-    outer learning rate of learned inner rates (default ``lr``).  The final (not the
-    best) parameters are returned.  Models whose loss becomes non-finite are frozen and
-    flagged in ``log.diverged``.
+    Convergence rule (the paper trains "until convergence", with no early stopping):
+    every ``check_every`` epochs each live model's training meta-loss is compared with
+    its value one check earlier; training stops when, for every model, the loss is below
+    ``atol`` or fell by less than a relative ``rtol``, or at ``max_epochs``.  With
+    ``fresh`` tasks the loss is a fresh sample each epoch, so the rule is off and
+    ``max_epochs`` are run; ``rtol=atol=0`` also runs them all.  ``alpha_lr``: the outer
+    learning rate of learned inner rates (default ``lr``).  ``kernel``: see
+    :func:`evaluate_test_loss` (the low-rank kernel needs a scalar rate per model and
+    ``learn_alpha=False``).  Models whose loss becomes non-finite are frozen and flagged
+    in ``log.diverged``.
     """
     import torch
-    step = batched_step(net, learn_alpha)
-    vloss = batched_meta_loss(net)
+    if learn_alpha or not _use_lowrank(kernel, alpha):
+        step = batched_step(net, learn_alpha)
+    else:
+        from . import lowrank
+        step = lowrank.step
     params = {k: v.clone() for k, v in params.items()}
     alpha = {k: v.clone() for k, v in alpha.items()} if isinstance(alpha, dict) else alpha.clone()
     B = next(iter(params.values())).shape[0]
     alive = torch.ones(B, dtype=torch.bool)
-    best = torch.full((B,), math.inf, dtype=torch.float64)
-    stale = 0
+    prev = torch.full((B,), math.inf, dtype=torch.float64)
+    check = fresh is None and (rtol > 0 or atol > 0)
     log = TrainLog()
     t0 = time.perf_counter()
 
     def mask(t):
         return alive.view(-1, *([1] * (t.dim() - 1))).to(t.dtype)
 
-    for epoch in range(1, max_epochs + 1):
-        d = fresh(epoch) if fresh is not None else data
-        with torch.enable_grad():
-            grads, loss = step(params, alpha, *d)
-        if learn_alpha:
-            gp, ga = grads
-        else:
-            gp, ga = grads, None
-        ok = torch.isfinite(loss)
-        for g in gp.values():
-            ok &= torch.isfinite(g.flatten(1)).all(1)
-        alive &= ok
-        for k in params:
-            params[k] = params[k] - lr * torch.nan_to_num(gp[k]) * mask(gp[k])
-        if ga is not None:
-            for k in alpha:
-                alpha[k] = alpha[k] - (lr if alpha_lr is None else alpha_lr) * torch.nan_to_num(ga[k]) * mask(ga[k])
-        if log_every and epoch % log_every == 0:
-            log.train_loss.append((epoch, float(loss[alive].mean()) if alive.any() else math.nan))
-        if val_data is not None and epoch % check_every == 0:
-            with torch.no_grad():
-                v = vloss(params, alpha, *val_data).double()
-            log.val_loss.append((epoch, v.tolist()))
-            v = torch.where(alive, v, torch.zeros_like(v))
-            improved = (v < best * (1 - rtol)) & alive
-            best = torch.minimum(best, torch.where(alive, v, best))
-            stale = 0 if improved.any() else stale + 1
-            if progress:
-                progress(epoch, v)
-            if stale >= patience:
-                log.converged = True
-                break
+    epoch, loss = 0, torch.full((B,), math.nan)
+    try:
+        for epoch in range(1, max_epochs + 1):
+            d = fresh(epoch) if fresh is not None else data
+            with torch.enable_grad():
+                grads, loss = step(params, alpha, *d)
+            if learn_alpha:
+                gp, ga = grads
+            else:
+                gp, ga = grads, None
+            ok = torch.isfinite(loss)
+            for g in gp.values():
+                ok &= torch.isfinite(g.flatten(1)).all(1)
+            alive &= ok
+            # whole-dict assignments, so an interrupt never leaves a half-updated model
+            new_alpha = alpha if ga is None else {
+                k: alpha[k] - (lr if alpha_lr is None else alpha_lr) * torch.nan_to_num(ga[k]) * mask(ga[k])
+                for k in alpha}
+            params, alpha = {k: params[k] - lr * torch.nan_to_num(gp[k]) * mask(gp[k])
+                             for k in params}, new_alpha
+            if log_every and epoch % log_every == 0:
+                log.train_loss.append((epoch, float(loss[alive].mean()) if alive.any() else math.nan))
+            if epoch % check_every == 0:
+                cur = loss.detach().double()
+                if progress:
+                    progress(epoch, cur)
+                if check:
+                    done = (cur <= atol) | (torch.isfinite(prev) & (prev - cur <= rtol * prev)) | ~alive
+                    prev = torch.where(alive, cur, prev)
+                    if bool(done.all()):
+                        log.converged = True
+                        break
+    except KeyboardInterrupt:      # keep what was trained; the caller still tests it
+        log.interrupted = True
     log.epochs = epoch
     log.seconds = time.perf_counter() - t0
     log.diverged = (~alive).tolist()
+    log.final_loss = loss.detach().double().tolist()
     return params, alpha, log

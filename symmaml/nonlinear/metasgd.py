@@ -8,6 +8,8 @@ study's Table 1 format (mean, std, fraction negative).
 """
 from __future__ import annotations
 
+import math
+
 
 def init_alpha(params, value: float):
     """alpha = value everywhere, shaped like (batched) params."""
@@ -32,6 +34,9 @@ def rate_table(alpha, names=None):
 
 def _row(name, a):
     a = a[a.isfinite()]
+    if a.numel() == 0:          # every model diverged
+        return dict(layer=name, mean=math.nan, std=math.nan, frac_negative=math.nan, count=0,
+                    min=math.nan, max=math.nan)
     return dict(layer=name, mean=float(a.mean()), std=float(a.std()) if a.numel() > 1 else 0.0,
                 frac_negative=float((a < 0).double().mean()), count=int(a.numel()),
                 min=float(a.min()), max=float(a.max()))

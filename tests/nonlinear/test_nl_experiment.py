@@ -24,7 +24,7 @@ def sweep():
     pytest.importorskip("torch")
     from symmaml.nonlinear.experiment import run_sweep
     return run_sweep([-0.05, 0.0, 0.05], runs=3, seed=3, hidden=(16,), prob=SMALL, test_tasks=20,
-                     max_epochs=150, val_tasks=4, check_every=50, patience=10, alpha_r=0.05,
+                     max_epochs=150, check_every=50, rtol=0, atol=0, alpha_r=0.05,
                      lr=1e-2, dtype="float64")
 
 
@@ -35,7 +35,7 @@ def test_maml_at_zero_trains_far_below_untrained(sweep):
     from symmaml.nonlinear.maml import batched_meta_loss
     from symmaml.nonlinear.model import make_mlp
     net = make_mlp(SMALL.p, (16,))
-    params, alphas, tr, _, _ = build_batch([-0.05, 0.0, 0.05], 3, 3, net, SMALL, 20, 4, torch.float64)
+    params, alphas, tr, _, _ = build_batch([-0.05, 0.0, 0.05], 3, 3, net, SMALL, 20, torch.float64)
     before = batched_meta_loss(net)(params, alphas, *tr).view(3, 3)[:, 1]
     after = torch.tensor(sweep.train_meta_loss)[:, 1]
     assert torch.all(after < 0.2 * before), (before, after)
@@ -58,11 +58,11 @@ def test_sweep_structure(sweep):
 def test_same_seed_same_numbers_and_json(sweep, tmp_path):
     from symmaml.nonlinear.experiment import draw_figure5, run_sweep, to_json
     again = run_sweep([-0.05, 0.0, 0.05], runs=3, seed=3, hidden=(16,), prob=SMALL, test_tasks=20,
-                      max_epochs=150, val_tasks=4, check_every=50, patience=10, alpha_r=0.05,
+                      max_epochs=150, check_every=50, rtol=0, atol=0, alpha_r=0.05,
                       lr=1e-2, dtype="float64")
     assert again.per_run == sweep.per_run
     other = run_sweep([0.0], runs=2, seed=4, hidden=(16,), prob=SMALL, test_tasks=20, max_epochs=5,
-                      val_tasks=4, alpha_r=0.05, lr=1e-2, dtype="float64")
+                      alpha_r=0.05, lr=1e-2, dtype="float64")
     assert other.per_run[0][0] != sweep.per_run[0][1]
     d = json.loads(to_json(sweep))
     assert d["alpha_t"] == sweep.alpha_t and d["config"]["hidden"] == [16]
@@ -81,3 +81,63 @@ def test_argmin_bootstrap_on_synthetic_curves():
     assert am["quadratic_argmin"] == pytest.approx(-0.3, abs=0.03)
     assert am["ci95"][0] < -0.3 < am["ci95"][1] and am["frac_boot_negative"] == 1.0
     assert am["loss_at_argmin_minus_at_zero"] < 0
+
+
+def test_progress_bar_and_interrupt_keep_partial_results():
+    """progress=True draws a tqdm bar; Ctrl-C during training stops it, and the models
+    trained so far are still tested and flagged as interrupted."""
+    pytest.importorskip("torch")
+    from symmaml.nonlinear.experiment import run_sweep, summary_text
+    kw = dict(runs=2, seed=3, hidden=(8,), prob=SMALL, test_tasks=5, check_every=10, alpha_r=0.05,
+              lr=1e-2, dtype="float64")
+    r = run_sweep([0.0, 0.05], max_epochs=20, progress=True, **kw)
+    assert r.epochs == 20 and not r.interrupted
+
+    def stop(epoch, v):
+        if epoch == 30:
+            raise KeyboardInterrupt
+    r = run_sweep([0.0, 0.05], max_epochs=1000, progress=stop, rtol=0, atol=0, **kw)
+    assert r.interrupted and r.epochs == 30 and np.all(np.isfinite(r.mean))
+    assert "INTERRUPTED" in summary_text(r)
+
+
+def test_fresh_regime_draws_new_tasks_and_is_seeded():
+    pytest.importorskip("torch")
+    from symmaml.nonlinear.experiment import run_sweep
+    kw = dict(runs=2, seed=5, hidden=(8,), prob=SMALL, test_tasks=5, max_epochs=40, alpha_r=0.05,
+              lr=1e-2, dtype="float64")
+    a = run_sweep([0.0, 0.05], regime="fresh", **kw)
+    b = run_sweep([0.0, 0.05], regime="fresh", **kw)
+    c = run_sweep([0.0, 0.05], regime="fixed", rtol=0, atol=0, **kw)
+    assert a.per_run == b.per_run and a.per_run != c.per_run
+    assert a.epochs == 40 and not a.converged and a.config["regime"] == "fresh"
+    with pytest.raises(ValueError, match="regime"):
+        run_sweep([0.0], regime="online", **kw)
+    with pytest.raises(ValueError, match="runs"):
+        run_sweep([0.0], **dict(kw, runs=0))
+
+
+def test_paired_differences_in_argmin():
+    from symmaml.nonlinear.experiment import argmin_with_uncertainty
+    a = np.array([-0.1, 0.0, 0.1])
+    per = np.array([[1.0, 2.0, 3.5], [2.0, 3.0, 4.0], [0.5, 1.0, 2.5]])
+    am = argmin_with_uncertainty(a, per)
+    np.testing.assert_allclose(am["paired_diff"], [-2.5 / 3, 0.0, 4 / 3])
+    np.testing.assert_allclose(am["paired_diff_stderr"][0], np.std([-1, -1, -0.5], ddof=1) / np.sqrt(3))
+    assert am["reference_alpha_t"] == 0.0
+
+
+def test_pool_sweeps_unions_runs_on_the_common_grid(sweep):
+    from symmaml.nonlinear.experiment import pool_sweeps
+    other = json.loads(json.dumps(sweep.asdict()))
+    other["config"]["seed"] = 99
+    other["alpha_t"] = [-0.05, 0.0, 0.05, 0.1]
+    other["per_run"] = [row + [9.0] for row in other["per_run"]]
+    pooled = pool_sweeps([sweep, other])
+    assert pooled["alpha_t"] == [-0.05, 0.0, 0.05] and pooled["runs"] == 6
+    np.testing.assert_allclose(pooled["mean"], np.mean(sweep.per_run, 0))
+    with pytest.raises(ValueError, match="share a seed"):
+        pool_sweeps([sweep, sweep])
+    other["config"]["hidden"] = [32]
+    with pytest.raises(ValueError, match="hidden"):
+        pool_sweeps([sweep, other])
