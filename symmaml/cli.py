@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import time
 from pathlib import Path
@@ -115,13 +116,16 @@ def cmd_nonlinear(args) -> int:
     from .nonlinear.experiment import summary_text
     if args.runs is not None and args.runs < 2:
         raise ValueError(f"--runs must be at least 2 (the argmin's uncertainty is over runs), got {args.runs}")
+    if args.alpha_lr is not None and not (args.alpha_lr > 0 and math.isfinite(args.alpha_lr)):
+        raise ValueError(f"--alpha-lr must be positive and finite, got {args.alpha_lr}")
     if any(h < 1 for h in args.hidden):
         raise ValueError(f"--hidden widths must be positive, got {args.hidden}")
     if args.max_epochs is not None and args.max_epochs < 1:
         raise ValueError(f"--max-epochs must be positive, got {args.max_epochs}")
     out = _nonlinear_run(quick=not args.full, seed=args.seed, out_dir=args.out, ntk=args.ntk,
                          metasgd=args.metasgd, progress=not args.json, regime=args.regime,
-                         runs=args.runs, max_epochs=args.max_epochs, hidden=tuple(args.hidden))
+                         runs=args.runs, max_epochs=args.max_epochs, hidden=tuple(args.hidden),
+                         alpha_lr=args.alpha_lr)
     if args.json:
         print(json.dumps(out, indent=1))
     else:
@@ -235,6 +239,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, help="folder for nonlinear.json and Fig. 5")
     p.add_argument("--ntk", action="store_true", help="also the Theorem-3 tangent-feature check")
     p.add_argument("--metasgd", action="store_true", help="also Meta-SGD's learned rates")
+    p.add_argument("--alpha-lr", type=float, default=None,
+                   help="Meta-SGD: outer learning rate of the learned inner rates (default: the "
+                        "network's, 0.001)")
     p.add_argument("--regime", choices=("fixed", "fresh"), default="fixed",
                    help="meta-training tasks: a fixed set of m per run, trained to convergence "
                         "(default), or m new tasks every epoch")

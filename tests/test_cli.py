@@ -65,6 +65,7 @@ def test_bad_input_exits_2(capsys):
     assert main(["nonlinear", "--runs", "1"]) == 2
     assert main(["nonlinear", "--hidden", "0"]) == 2
     assert main(["nonlinear", "--max-epochs", "0"]) == 2
+    assert main(["nonlinear", "--metasgd", "--alpha-lr", "nan"]) == 2
     assert "max_degree" in capsys.readouterr().err
 
 

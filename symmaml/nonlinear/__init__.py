@@ -11,7 +11,8 @@ submodules import it inside their functions.
                 rank-n corrections (never formed): the fast kernel for scalar rates
     metasgd     Meta-SGD (per-parameter inner learning rates), nonlinear and linear
     ntk         tangent features at initialisation -> Sigma, Sigma_w, F -> Theorem 3
-    experiment  run_sweep / to_json / draw_figure5 (Fig. 5), run_metasgd, run_ntk_check
+    experiment  run_sweep / pool_sweeps / to_json / draw_figure5 (Fig. 5), run_metasgd,
+                run_ntk_check
 """
 __all__ = ["run_sweep", "to_json", "draw_figure5"]
 

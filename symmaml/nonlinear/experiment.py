@@ -522,7 +522,7 @@ def run_ntk_check(alpha_t_values=None, runs=None, seed=0, quick=True, *, width=5
 
 # --------------------------------------------------------------------------- CLI helper
 def run_cli(quick=True, seed=0, out_dir=None, ntk=False, metasgd=False, progress=None,
-            regime="fixed", runs=None, max_epochs=None, hidden=(400, 400)) -> dict:
+            regime="fixed", runs=None, max_epochs=None, hidden=(400, 400), alpha_lr=None) -> dict:
     """What ``symmaml nonlinear [--quick] [--json] [--out DIR]`` and ``symmaml figures
     --nonlinear`` run: the Fig. 5 sweep (+ optionally the NTK check and Meta-SGD); with
     ``out_dir`` writes ``nonlinear.json`` and ``figure5_nonlinear.{png,pdf}`` atomically.
@@ -536,7 +536,7 @@ def run_cli(quick=True, seed=0, out_dir=None, ntk=False, metasgd=False, progress
     out = dict(sweep=res.asdict())
     if metasgd:
         out["metasgd"] = {f"{prob}_{reg}": (lambda r: dict(r.asdict(), summary=r.summary()))(
-            run_metasgd(prob, seed=seed, quick=quick, regime=reg, hidden=tuple(hidden)))
+            run_metasgd(prob, seed=seed, quick=quick, regime=reg, hidden=tuple(hidden), alpha_lr=alpha_lr))
             for prob in ("linear", "nonlinear") for reg in ("fixed", "fresh")}
     if out_dir is not None:
         atomic_write_text(Path(out_dir) / "nonlinear.json", to_json(out))
