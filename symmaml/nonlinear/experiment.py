@@ -70,6 +70,11 @@ class SweepResult:
         return asdict(self)
 
 
+def _check_regime(regime):
+    if regime not in REGIMES:
+        raise ValueError(f"regime must be one of {REGIMES}, got {regime!r}")
+
+
 def _seeds(seed, runs):
     ss = np.random.SeedSequence(seed)
     return ss.spawn(runs)
@@ -77,22 +82,22 @@ def _seeds(seed, runs):
 
 def _run_data(run_ss, net, prob, test_tasks, dtype, same_init_ss=None):
     from .model import generator, init_params, sample_tasks
-    g_init, g_train, g_fresh, g_test = (generator(s) for s in run_ss.spawn(4))
-    if same_init_ss is not None:
-        g_init = generator(same_init_ss)
+    ss_init, ss_train, ss_fresh, ss_test = run_ss.spawn(4)
+    g_init = generator(same_init_ss if same_init_ss is not None else ss_init)
     P = init_params(net, g_init, dtype=dtype)
-    train = sample_tasks(g_train, (prob.m,), prob, dtype=dtype)
-    test = sample_tasks(g_test, (test_tasks,), prob, sizes=("n_r", "n_s"), dtype=dtype)
-    return P, train, test, g_fresh
+    train = sample_tasks(generator(ss_train), (prob.m,), prob, dtype=dtype)
+    test = sample_tasks(generator(ss_test), (test_tasks,), prob, sizes=("n_r", "n_s"), dtype=dtype)
+    return P, train, test, ss_fresh
 
 
 def build_batch(alpha_t, runs, seed, net, prob, test_tasks, dtype, same_init=False):
     """Stack runs x alphas models: params (R*A, ...), data expanded over alphas.
 
-    Returns (params, alphas, train, test, fresh) with ``fresh(epoch)`` drawing m new
-    training tasks per run (shared by the run's alphas) from the run's own stream."""
+    Returns (params, alphas, train, test, new_stream): each ``new_stream()`` is a callable
+    ``fresh(epoch)`` drawing m new training tasks per run (shared by the run's alphas),
+    every run's stream starting again from its own beginning."""
     import torch
-    from .model import sample_tasks
+    from .model import generator, sample_tasks
     A = len(alpha_t)
     init_ss = np.random.SeedSequence([seed, 7]) if same_init else None
     per = [_run_data(s, net, prob, test_tasks, dtype, init_ss) for s in _seeds(seed, runs)]
@@ -105,10 +110,14 @@ def build_batch(alpha_t, runs, seed, net, prob, test_tasks, dtype, same_init=Fal
     test = [stack([p[2][i] for p in per]) for i in range(4)]
     alphas = torch.tensor(list(alpha_t), dtype=dtype).repeat(runs)
 
-    def fresh(epoch):
-        draws = [sample_tasks(p[3], (prob.m,), prob, dtype=dtype) for p in per]
-        return [stack([d[i] for d in draws]) for i in range(4)]
-    return params, alphas, train, test, fresh
+    def new_stream():
+        gens = [generator(p[3]) for p in per]
+
+        def fresh(epoch):
+            draws = [sample_tasks(g, (prob.m,), prob, dtype=dtype) for g in gens]
+            return [stack([d[i] for d in draws]) for i in range(4)]
+        return fresh
+    return params, alphas, train, test, new_stream
 
 
 def argmin_with_uncertainty(alpha, per_run, n_boot=2000, seed=0, window=5):
@@ -197,8 +206,7 @@ def run_sweep(alpha_t_values=None, runs=None, seed=0, quick=True, *, hidden=(400
               threads=None, dtype="float32", progress=None, test_chunk=25) -> SweepResult:
     """Train MAML for every (run, alpha_t) as one batch and test it (see module doc)."""
     import torch
-    if regime not in REGIMES:
-        raise ValueError(f"regime must be one of {REGIMES}, got {regime!r}")
+    _check_regime(regime)
     cfg = dict(QUICK if quick else FULL)
     for k, v in dict(runs=runs, test_tasks=test_tasks, max_epochs=max_epochs,
                      check_every=check_every).items():
@@ -234,8 +242,8 @@ def run_sweep(alpha_t_values=None, runs=None, seed=0, quick=True, *, hidden=(400
         t0 = time.perf_counter()
         net = make_mlp(prob.p, tuple(hidden))
         R, A = cfg["runs"], len(alpha_t)
-        params, alphas, tr, te, fresh = build_batch(alpha_t, R, seed, net, prob, cfg["test_tasks"],
-                                                    dt, same_init)
+        params, alphas, tr, te, new_stream = build_batch(alpha_t, R, seed, net, prob, cfg["test_tasks"],
+                                                         dt, same_init)
         t1 = time.perf_counter()
         # untrained: one model per run (alpha index 0)
         idx = torch.arange(R) * A
@@ -244,7 +252,7 @@ def run_sweep(alpha_t_values=None, runs=None, seed=0, quick=True, *, hidden=(400
         t2 = time.perf_counter()
         params, _, log = train(net, params, alphas, tr, lr=lr, max_epochs=cfg["max_epochs"],
                                check_every=cfg["check_every"], rtol=rtol, atol=atol,
-                               fresh=fresh if regime == "fresh" else None, progress=progress)
+                               fresh=new_stream() if regime == "fresh" else None, progress=progress)
         t3 = time.perf_counter()
         with torch.no_grad():
             tml = lowrank.meta_loss(params, alphas, *tr)
@@ -415,6 +423,7 @@ def run_metasgd(problem="nonlinear", runs=None, seed=0, quick=True, *, regime="f
     from .maml import evaluate_test_loss, train
     from .metasgd import init_alpha, rate_table
     from .model import make_mlp
+    _check_regime(regime)
     t0 = time.perf_counter()
     linear = problem == "linear"
     prob = Problem(target="linear") if linear else Problem()
@@ -432,16 +441,14 @@ def run_metasgd(problem="nonlinear", runs=None, seed=0, quick=True, *, regime="f
     try:
         net = make_mlp(prob.p, () if linear else tuple(hidden), bias=not linear)
         grid = [float(alpha0)] + [float(a) for a in maml_alpha_t]
-        if regime not in REGIMES:
-            raise ValueError(f"regime must be one of {REGIMES}, got {regime!r}")
-        params, alphas, tr, te, fresh = build_batch(grid, runs, seed, net, prob, test_tasks, dt)
+        params, alphas, tr, te, new_stream = build_batch(grid, runs, seed, net, prob, test_tasks, dt)
         if linear:
             params = {k: torch.zeros_like(v) for k, v in params.items()}
         G = len(grid)
         sel = torch.arange(runs) * G
         # scalar MAML on the grid (columns 1..) and Meta-SGD (column 0 of each run)
         pm, _, logm = train(net, params, alphas, tr, lr=lr, max_epochs=max_epochs, check_every=50,
-                            fresh=fresh if regime == "fresh" else None)
+                            fresh=new_stream() if regime == "fresh" else None)
         lm, _ = evaluate_test_loss(net, pm, alpha_r, *te, chunk=test_chunk)
         lm = lm.double().view(runs, G)[:, 1:].numpy()
         P0 = {k: v[sel] for k, v in params.items()}
@@ -449,7 +456,7 @@ def run_metasgd(problem="nonlinear", runs=None, seed=0, quick=True, *, regime="f
         tr0, te0 = ([t[sel] for t in d] for d in (tr, te))
         fresh0 = None
         if regime == "fresh":   # the same per-run task stream as the MAML models saw
-            fresh = build_batch(grid, runs, seed, net, prob, 1, dt)[4]
+            fresh = new_stream()
             fresh0 = lambda e: [t[sel] for t in fresh(e)]  # noqa: E731
         ps, al, logs = train(net, P0, A0, tr0, lr=lr, max_epochs=max_epochs, check_every=50,
                              learn_alpha=True, fresh=fresh0, alpha_lr=alpha_lr)

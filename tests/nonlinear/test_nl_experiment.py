@@ -141,3 +141,19 @@ def test_pool_sweeps_unions_runs_on_the_common_grid(sweep):
     other["config"]["hidden"] = [32]
     with pytest.raises(ValueError, match="hidden"):
         pool_sweeps([sweep, other])
+
+
+def test_new_stream_restarts_each_runs_task_stream():
+    """Meta-SGD and MAML see the same fresh tasks: every new_stream() starts over."""
+    torch = pytest.importorskip("torch")
+    from symmaml.nonlinear.experiment import build_batch
+    from symmaml.nonlinear.model import make_mlp
+    net = make_mlp(SMALL.p, (4,))
+    *_, new_stream = build_batch([0.0, 0.1], 2, 3, net, SMALL, 2, torch.float64)
+    a, b = new_stream(), new_stream()
+    first = a(1)
+    for x, y in zip(first, b(1)):
+        assert torch.equal(x, y)
+    assert not torch.equal(a(2)[0], first[0])          # the stream moves on
+    assert torch.equal(first[0][0], first[0][1])        # alphas of a run share the tasks
+    assert not torch.equal(first[0][0], first[0][2])    # runs do not
