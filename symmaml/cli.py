@@ -1,7 +1,8 @@
 """Command-line interface: a thin shell over the library.
 
-Exit codes: 0 success; 1 a claim's verdict differs from the established one (or a stale
-record with ``--check``); 2 bad usage or invalid input.
+Exit codes: 0 success; 1 a claim's verdict differs from the established one, a validation
+disagrees (or a stale record with ``--check``); 2 bad usage or invalid input (one line on
+stderr, before any work starts); 130 interrupted by Ctrl-C (what was written is kept).
 """
 from __future__ import annotations
 
@@ -14,27 +15,14 @@ from pathlib import Path
 
 __all__ = ["main"]
 
-EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
-
-
-def _moment_rows(max_degree, sigma, method):
-    from .moments import (Moment, expectation, gaussian_matrix, wishart_lhs, wishart_moment,
-                          wishart_orders)
-    X = gaussian_matrix("X", cov=None if sigma == "identity" else "Sigma")
-    rows = []
-    for k, traces in wishart_orders(max_degree):
-        lhs = wishart_lhs(k, traces, X, scalar=True)
-        if sigma == "identity" and method == "recurrence":
-            c = wishart_moment(k, traces)
-            value = c if k == 0 else c * X.cov
-        else:
-            value = expectation(lhs, method="fast" if method == "recurrence" else method)
-        rows.append((k, traces, Moment(lhs, value)))
-    return rows
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_BROKEN_PIPE = 141      # 128 + SIGPIPE, as a C program killed by the pipe's reader
 
 
 def cmd_moments(args) -> int:
-    rows = _moment_rows(args.max_degree, args.sigma, args.method)
+    from .moments import moment_table
+    method = args.method or ("recurrence" if args.sigma == "identity" else "fast")
+    rows = moment_table(args.max_degree, args.sigma, method)
     if args.json:
         print(json.dumps([{"k": k, "traces": list(t), "lhs": str(m.lhs), "value": str(m.value),
                            "latex": m.latex()} for k, t, m in rows], indent=1))
@@ -66,6 +54,8 @@ def cmd_derivations(args) -> int:
         for name in stale:
             print(f"stale: {Path(args.out) / name}")
         return EXIT_FAIL if stale else EXIT_OK
+    from .io import prepare_dir
+    prepare_dir(args.out)
     for path in write_records(args.out):
         print(f"wrote {path}")
     return EXIT_OK
@@ -73,8 +63,10 @@ def cmd_derivations(args) -> int:
 
 def cmd_validate(args) -> int:
     """Theory vs Monte Carlo for the paper's figures (z-scores, relative gaps, verdicts)."""
-    from .montecarlo.validate import FIGURES, format_table, gap_scaling, to_records, validate
-    figures = args.figure or list(FIGURES)
+    from .experiments.figures import check_options
+    from .montecarlo.validate import format_table, gap_scaling, to_records, validate
+    figures = check_options(args.figure, args.runs, args.seed, args.backend)
+    check_options(None, args.scaling_runs)
     results = [validate(f, runs=args.runs, seed=args.seed, backend=args.backend,
                         progress=args.progress) for f in figures]
     scaling = []
@@ -94,7 +86,14 @@ def cmd_validate(args) -> int:
 
 
 def cmd_latex(args) -> int:
+    import shutil
+    from .io import check_file_target
     from .latex import compile_pdf, write_document
+    check_file_target(args.out)
+    if args.pdf and shutil.which("pdflatex") is None:
+        raise ValueError("--pdf needs pdflatex, which is not installed (Debian/Ubuntu: "
+                         "apt-get install texlive-latex-base); without --pdf the .tex is "
+                         "written")
     path = write_document(args.out)
     print(f"wrote {path}")
     if args.pdf:
@@ -122,6 +121,11 @@ def cmd_nonlinear(args) -> int:
         raise ValueError(f"--hidden widths must be positive, got {args.hidden}")
     if args.max_epochs is not None and args.max_epochs < 1:
         raise ValueError(f"--max-epochs must be positive, got {args.max_epochs}")
+    if args.quick and args.full:
+        raise ValueError("--quick and --full exclude each other")
+    if args.out is not None:
+        from .io import prepare_dir
+        prepare_dir(args.out)
     out = _nonlinear_run(quick=not args.full, seed=args.seed, out_dir=args.out, ntk=args.ntk,
                          metasgd=args.metasgd, progress=not args.json, regime=args.regime,
                          runs=args.runs, max_epochs=args.max_epochs, hidden=tuple(args.hidden),
@@ -134,13 +138,17 @@ def cmd_nonlinear(args) -> int:
 
 
 def cmd_figures(args) -> int:
+    from .io import prepare_dir
     if args.nonlinear:
+        prepare_dir(args.out)
         out = _nonlinear_run(quick=True, seed=args.seed, out_dir=args.out,
                              progress=args.progress)
         print(json.dumps(out.get("figures", []), indent=1) if args.json else
               f"wrote Fig. 5 into {args.out}")
         return EXIT_OK
-    from .experiments.figures import draw_all
+    from .experiments.figures import check_options, draw_all
+    check_options(args.figure, args.runs, args.seed, args.backend, args.quick, args.full)
+    prepare_dir(args.out)
     written = draw_all(args.out, runs=args.runs, seed=args.seed, quick=args.quick,
                        full=args.full, figures=args.figure, backend=args.backend,
                        progress=args.progress)
@@ -181,7 +189,9 @@ def cmd_report(args) -> int:
               f"{sum(r.ok for r in res.validations)} agree with the theory as expected")
         print(f"\nwrote {len(res.files)} files under {res.out}/ (report.md, figures/, "
               f"derivations/, claims.json, validation.json, symmaml.tex/.pdf) in {elapsed:.0f} s")
-    ok = res.claims_as_established and res.validation_ok and not res.interrupted
+    if res.interrupted:
+        return EXIT_INTERRUPTED
+    ok = res.claims_as_established and res.validation_ok
     return EXIT_OK if ok else EXIT_FAIL
 
 
@@ -261,8 +271,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-degree", type=int, default=4)
     p.add_argument("--sigma", choices=("identity", "general"), default="identity",
                    help="row covariance of X: I (polynomials in n, p) or a symbol Sigma")
-    p.add_argument("--method", choices=("recurrence", "fast", "reference"),
-                   default="recurrence", help="algorithm (recurrence only for Sigma = I)")
+    p.add_argument("--method", choices=("recurrence", "fast", "reference"), default=None,
+                   help="algorithm (default: recurrence for Sigma = I, fast otherwise; "
+                        "reference only up to degree 8)")
     p.add_argument("--latex", action="store_true", help="print LaTeX")
     p.add_argument("--json", action="store_true", help="print JSON records")
     p.set_defaults(func=cmd_moments)
@@ -303,10 +314,27 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
     try:
+        args = parser.parse_args(argv)
         return args.func(args)
-    except (ValueError, KeyError) as exc:
+    except KeyboardInterrupt:
+        print("symmaml: interrupted (Ctrl-C); the files written so far are kept",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # the reader went away (``symmaml moments | head -1``): stop quietly, and keep
+        # Python's own flush at exit from raising again on the closed pipe
+        try:
+            import os
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except OSError:
+            pass
+        return EXIT_BROKEN_PIPE
+    except (ValueError, KeyError, ImportError) as exc:
+        msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        print(f"symmaml: error: {msg}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:      # a file system error (disk full, permissions) in one line
         print(f"symmaml: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
 

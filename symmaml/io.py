@@ -5,7 +5,7 @@ import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["atomic_write_text", "atomic_write_bytes"]
+__all__ = ["atomic_write_text", "atomic_write_bytes", "prepare_dir", "check_file_target"]
 
 
 def atomic_write_bytes(path, data: bytes) -> Path:
@@ -37,3 +37,34 @@ def _umask() -> int:
 
 def atomic_write_text(path, text: str) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def prepare_dir(path, what: str = "--out") -> Path:
+    """Create folder ``path`` (and its parents) for output, or raise ``ValueError``.
+
+    Called before any work starts, so that a path that is a file, lies below a file or
+    cannot be written is a one-line usage error, not a traceback after minutes of work.
+    ``what`` names the argument in the message.
+    """
+    path = Path(path)
+    for parent in (path, *path.parents):
+        if parent.exists() and not parent.is_dir():
+            where = "is a file" if parent == path else f"lies below the file {parent}"
+            raise ValueError(f"{what} {str(path)!r} {where}: give a folder")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ValueError(f"{what} {str(path)!r}: cannot create the folder "
+                         f"({exc.strerror or exc})") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise ValueError(f"{what} {str(path)!r}: the folder is not writable")
+    return path
+
+
+def check_file_target(path, what: str = "--out") -> Path:
+    """Check that file ``path`` can be written (its folder is created), or raise ``ValueError``."""
+    path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"{what} {str(path)!r} is a folder: give a file name")
+    prepare_dir(path.parent, what=f"{what} {str(path)!r}: its folder")
+    return path

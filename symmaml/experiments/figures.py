@@ -44,7 +44,7 @@ from ..io import atomic_write_bytes
 
 __all__ = ["FIGURE_NAMES", "PAPER_RUNS", "DEFAULT_RUNS", "QUICK_RUNS", "FORMATS",
            "FigureData", "figure_data", "render", "draw_figure", "draw_all", "theory_optimum",
-           "figure_path"]
+           "figure_path", "check_options"]
 
 FIGURE_NAMES = ("2a", "2b", "3a", "3b", "4a", "4b", "6a", "6b", "6c", "6d")
 
@@ -90,6 +90,38 @@ def _name(name) -> str:
         raise ValueError(f"unknown figure {name!r}; known: {list(FIGURE_NAMES)} "
                          "(Figure 5, the nonlinear experiment, is not drawn here)")
     return key
+
+
+def check_options(figures=None, runs=None, seed=0, backend="numpy", quick: bool = False,
+                  full: bool = False) -> tuple:
+    """Validate the simulation options of figures/validate/report before any work starts.
+
+    Returns the normalised figure names.  Raises ``ValueError`` naming the option: an
+    unknown figure, ``runs`` below 2 (one run has no standard error), a negative or
+    non-integer ``seed``, an unknown or uninstalled ``backend``, ``quick`` with ``full``.
+    """
+    from ..backend import get_namespace
+    if quick and full:
+        raise ValueError("quick and full exclude each other (--quick / --full)")
+    names = FIGURE_NAMES if figures is None else tuple(_name(f) for f in figures)
+    if not names:
+        raise ValueError("figures: no figure selected")
+    per = runs.values() if isinstance(runs, dict) else ([] if runs is None else [runs])
+    for r in per:
+        if isinstance(r, bool) or not isinstance(r, (int, np.integer)) or r < 2:
+            raise ValueError(f"runs must be an integer of at least 2 (one run has no standard "
+                             f"error), got {r!r}")
+    if isinstance(runs, dict):
+        for k in runs:
+            _name(k)
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
+                             or seed < 0):
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    try:
+        get_namespace(backend)
+    except ImportError as exc:
+        raise ValueError(f"backend {backend!r} is not available: {exc}") from None
+    return names
 
 
 def _spec(name):
@@ -389,7 +421,7 @@ def draw_all(out_dir, runs=None, seed: int | None = 0, quick: bool = False, *,
     Returns ``{name: [paths]}``.  See :func:`draw_figure` for the options; ``quick=True``
     (few runs, coarse grids) takes a few seconds per figure at most.
     """
-    names = FIGURE_NAMES if figures is None else tuple(_name(f) for f in figures)
+    names = check_options(figures, runs, seed, backend, quick, full)
     fmts = _formats(formats)
     out = {}
     for key in names:

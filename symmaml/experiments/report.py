@@ -18,6 +18,7 @@ paper's run counts, ``quick=True`` a small one (tests, notebooks).
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 import time
 from dataclasses import dataclass, field
@@ -74,65 +75,83 @@ def run_report(out, *, quick: bool = False, full: bool = False, runs=None, seed:
                progress: bool = True, log=print) -> ReportResult:
     """Run the whole pipeline into folder ``out`` (see the module docstring).
 
-    Ctrl-C stops between figures: what was written stays, ``report.md`` is written with
-    what was done and the result is marked ``interrupted``.
+    Every option is checked before any work starts (``ValueError`` naming it).  Ctrl-C
+    during any stage stops the run: what was written stays, ``report.md`` is written with
+    what was done, and the result is marked ``interrupted`` (the CLI exits 130).
     """
     from tqdm import tqdm
 
-    from ..claims import verify_all
-    from ..moments import lemma1_table
-    from ..montecarlo.validate import format_table, to_records
-    from ..records import RECORDS, claims_table
-    from .figures import FIGURE_NAMES, draw_figure, figure_data
+    from ..io import prepare_dir
+    from .figures import check_options
 
-    out = Path(out)
+    names = check_options(figures, runs, seed, backend, quick, full)
+    if pdf:
+        pdf = shutil.which("pdflatex") is not None
+        if not pdf:
+            log("note: pdflatex not found: symmaml.tex is written, symmaml.pdf is not "
+                "(Debian: apt-get install texlive-latex-base)")
+    out = prepare_dir(out, "--out")
     res = ReportResult(out)
-    t0 = time.perf_counter()
-    table = lemma1_table()
-    res.summary = theorem_summary()
-    for name, render in RECORDS.items():
-        res.files.append(atomic_write_text(out / "derivations" / name, render()))
-    res.files.append(atomic_write_text(out / "lemma1.tex", "\n".join(
-        r"\begin{equation}" + m.latex() + r"\tag{%s}\end{equation}" % m.equation
-        for m in table) + "\n"))
-    res.timings["derive"] = time.perf_counter() - t0
-
-    t0 = time.perf_counter()
-    res.verdicts = verify_all()
-    res.files.append(atomic_write_text(out / "claims.json", json.dumps(
-        [v.record() for v in res.verdicts], indent=1) + "\n"))
-    res.timings["verify"] = time.perf_counter() - t0
-
-    t0 = time.perf_counter()
-    names = FIGURE_NAMES if figures is None else tuple(figures)
     drawn = {}
-    try:
-        for name in tqdm(names, desc="figures (simulate + draw)", disable=not progress,
-                         file=sys.stderr):
-            data = figure_data(name, runs=runs, seed=seed, backend=backend, quick=quick,
-                               full=full)
-            drawn[name] = draw_figure(name, out / "figures", data=data)
-            res.files.extend(drawn[name])
-            res.validations.append(data.validation)
-    except KeyboardInterrupt:
-        res.interrupted = True
-        log("interrupted: keeping the figures drawn so far")
-    res.files.append(atomic_write_text(out / "validation.json", json.dumps(
-        to_records(res.validations), indent=1) + "\n"))
-    res.timings["simulate and draw"] = time.perf_counter() - t0
 
-    t0 = time.perf_counter()
-    if not res.interrupted:
+    def stage(name, fn):
+        t0 = time.perf_counter()
+        try:
+            fn()
+        finally:
+            res.timings[name] = time.perf_counter() - t0
+
+    def derive():
+        from ..moments import lemma1_table
+        from ..records import RECORDS
+        table = lemma1_table()
+        res.summary = theorem_summary()
+        for name, render in RECORDS.items():
+            res.files.append(atomic_write_text(out / "derivations" / name, render()))
+        res.files.append(atomic_write_text(out / "lemma1.tex", "\n".join(
+            r"\begin{equation}" + m.latex() + r"\tag{%s}\end{equation}" % m.equation
+            for m in table) + "\n"))
+
+    def verify():
+        from ..claims import verify_all
+        res.verdicts = verify_all()
+        res.files.append(atomic_write_text(out / "claims.json", json.dumps(
+            [v.record() for v in res.verdicts], indent=1) + "\n"))
+
+    def simulate():
+        from ..montecarlo.validate import to_records
+        from .figures import draw_figure, figure_data
+        try:
+            for name in tqdm(names, desc="figures (simulate + draw)", disable=not progress,
+                             file=sys.stderr):
+                data = figure_data(name, runs=runs, seed=seed, backend=backend, quick=quick,
+                                   full=full)
+                drawn[name] = draw_figure(name, out / "figures", data=data)
+                res.files.extend(drawn[name])
+                res.validations.append(data.validation)
+        finally:    # the finished figures' numbers are kept, also on Ctrl-C
+            res.files.append(atomic_write_text(out / "validation.json", json.dumps(
+                to_records(res.validations), indent=1) + "\n"))
+
+    def latex():
         from ..latex import compile_pdf, write_document
         tex = write_document(out / "symmaml.tex")
         res.files.append(tex)
         if pdf:
-            try:
-                res.files.append(compile_pdf(tex))
-            except FileNotFoundError as exc:    # no pdflatex: the .tex is still written
-                log(f"note: {exc}")
-    res.timings["latex"] = time.perf_counter() - t0
+            res.files.append(compile_pdf(tex))
 
+    try:
+        stage("derive", derive)
+        stage("verify", verify)
+        stage("simulate and draw", simulate)
+        stage("latex", latex)
+    except KeyboardInterrupt:
+        res.interrupted = True
+        done = ", ".join(res.timings) or "nothing"
+        log(f"interrupted: stages run: {done}; the files written so far are kept")
+
+    from ..montecarlo.validate import format_table
+    from ..records import claims_table
     lines = ["# symmaml report",
              "",
              "Bernacchia (ICLR 2021), *Meta-learning with negative learning rates*, re-derived "
@@ -162,6 +181,7 @@ def run_report(out, *, quick: bool = False, full: bool = False, runs=None, seed:
     lines += [f"- `{Path(p).resolve().relative_to(out.resolve())}`" for p in res.files]
     lines += ["", "Timings: " + ", ".join(f"{k} {v:.1f} s" for k, v in res.timings.items())]
     if res.interrupted:
-        lines += ["", "**Interrupted**: the figures above are those finished before Ctrl-C."]
+        lines += ["", "**Interrupted** (Ctrl-C): only the stages and figures above were "
+                  "finished; rerun `symmaml report` for the complete report."]
     res.files.append(atomic_write_text(out / "report.md", "\n".join(lines) + "\n"))
     return res

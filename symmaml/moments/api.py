@@ -13,16 +13,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sympy import (Add, Identity, MatMul, MatrixSymbol, Mul, Trace, expand, factor, srepr,
-                   sympify)
+from sympy import (Add, Identity, MatMul, MatrixExpr, MatrixSymbol, Mul, S, Trace, expand, factor,
+                   srepr)
 
 from ..printing import paper_latex
 from ..symbols import n as _n, p as _p
-from . import contraction, reference, wishart
+from . import contraction, limits, reference, serial, wishart, words
 from .cache import disk_cached
-from .matrices import GaussianMatrix, gaussian_matrix, symmetric_matrix
-from .parse import check_exponent, expand_terms, to_sympy
-from .words import poly_to_sympy
+from .matrices import GaussianMatrix, SymmetricMatrixSymbol, gaussian_matrix, symmetric_matrix
+from .parse import as_expr, check_exponent, expand_terms, to_sympy
+from .words import check_exponent_capacity, is_gaussian_token, letter, poly_to_sympy
 
 __all__ = [
     "expectation", "expectation_terms", "canonical_form", "moments_equal", "difference",
@@ -58,36 +58,65 @@ def _combine(terms, per_term):
     return out
 
 
-def _gaussian_pairs(terms):
-    from .words import is_gaussian_token
-    worst = 0
+def _term_letters(open_word, cycles):
+    """({Gaussian letter: (pairs, has covariance)}, tokens) of one term."""
+    counts, tokens = {}, 0
+    for word in ((open_word or ()),) + tuple(cycles):
+        tokens += len(word)
+        for tok in word:
+            if is_gaussian_token(tok):
+                counts[tok >> 1] = counts.get(tok >> 1, 0) + 1
+    return {i: (c // 2, letter(i).cov >= 0) for i, c in counts.items()}, tokens
+
+
+def _guard_terms(terms, method, what="expr"):
+    """Refuse a request before computing it (limits.py); returns the contraction's budget
+    of new states (the cost limit over the squared degree)."""
+    total, lower, worst = 0, False, 0
     for _, open_word, cycles in terms:
-        count = sum(is_gaussian_token(t) for w in ((open_word or ()),) + cycles for t in w)
-        worst = max(worst, count // 2)
-    return worst
-
-
-def _check_method(method):
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
-
-
-def expectation_terms(expr, method: str = "fast") -> tuple:
-    """E[expr] in canonical form: ``(shape, {(open word, traces): SymPy coefficient})``."""
-    _check_method(method)
-    is_matrix, shape, terms = expand_terms(expr)
-    if not terms and not is_matrix and sympify(expr) != 0:
-        raise ValueError(f"empty product: nothing to average in {expr!r}")
-    if method == "reference":
-        pairs = _gaussian_pairs(terms)
-        if pairs > MAX_DEGREE_REFERENCE:
+        letters, tokens = _term_letters(open_word, cycles)
+        pairs = sum(d for d, _ in letters.values())
+        worst = max(worst, pairs)
+        if pairs > limits.MAX_PAIRS:
+            raise limits.CostLimitError(
+                f"{what}: {pairs} Gaussian pairs in one product exceed the engine's limit "
+                f"MAX_PAIRS = {limits.MAX_PAIRS} (the contraction recurses once per pair)")
+        if method == "reference" and pairs > MAX_DEGREE_REFERENCE:
             raise ValueError(
                 f"the reference algorithm enumerates (2d-1)!! pairings; d = {pairs} Gaussian "
                 f"pairs exceeds its limit {MAX_DEGREE_REFERENCE}: use method='fast'")
-        per_term = reference.expect_word_reference
-    else:
-        per_term = contraction.expect_word
-    return shape, _combine(terms, per_term)
+        check_exponent_capacity(open_word, cycles)
+        if method == "reference":
+            cost, exact = limits.reference_cost(letters, tokens), True
+        else:
+            cost, exact = limits.fast_cost(letters)
+        total, lower = total + cost, lower or not exact
+    limits.check_cost(total, f"{what} (degree {worst} in the Gaussian matrices, method "
+                             f"{method!r})", lower_bound=lower)
+    return limits.max_cost() // max(1, worst) ** 2
+
+
+def _check_method(method, allowed=METHODS):
+    if not isinstance(method, str) or method not in allowed:
+        raise ValueError(f"method must be one of {allowed}, got {method!r}")
+
+
+def expectation_terms(expr, method: str = "fast") -> tuple:
+    """E[expr] in canonical form: ``(shape, {(open word, traces): SymPy coefficient})``.
+
+    The cost is estimated first (:mod:`~symmaml.moments.limits`): a request over the limit
+    raises :class:`~symmaml.moments.limits.CostLimitError` before any work.
+    """
+    _check_method(method)
+    expr = as_expr(expr)
+    is_matrix, shape, terms = expand_terms(expr)
+    if not terms and not is_matrix and expr != 0:
+        raise ValueError(f"empty product: nothing to average in {expr!r}")
+    budget = _guard_terms(terms, method)
+    if method == "reference":
+        return shape, _combine(terms, reference.expect_word_reference)
+    with contraction.state_budget(budget, "expr"):
+        return shape, _combine(terms, contraction.expect_word)
 
 
 @lru_cache(maxsize=4096)
@@ -97,7 +126,19 @@ def _expectation_cached(expr, method, factored):
         if factored:
             form = {k: factor(v) for k, v in form.items()}
         return to_sympy(form, shape)
-    return disk_cached("expectation", f"{method}\0{int(factored)}\0{srepr(expr)}", compute)
+    if not serial.storable(expr):
+        # e.g. a Float or a function of a symbol in a coefficient: the result would hold
+        # it too, and only the classes the serialiser knows are written to disk
+        return compute()
+    shape = expr.shape if isinstance(expr, MatrixExpr) else None
+
+    def plausible(value):
+        # a checksummed entry can still be forged: at least its kind and shape must fit
+        if shape is None:
+            return not isinstance(value, MatrixExpr) and value.is_commutative is not False
+        return isinstance(value, MatrixExpr) and value.shape == shape
+    return disk_cached("expectation", f"{method}\0{int(factored)}\0{srepr(expr)}", compute,
+                       check=plausible)
 
 
 def expectation(expr, method: str = "fast", factored: bool = False, over=None):
@@ -116,13 +157,21 @@ def expectation(expr, method: str = "fast", factored: bool = False, over=None):
     >>> expectation(X.T * X * D * X.T * X, factored=True)        # Eq. 42
     (n*(n + 1))*D + (n*Trace(D))*I
 
-    ``over``: average only over these Gaussian matrices (a conditional expectation); the
-    other Gaussian matrices are held fixed and stay in the result.
+    ``over``: average only over these Gaussian matrices (one, or a list/tuple/set of them;
+    a conditional expectation); the other Gaussian matrices are held fixed and stay in the
+    result, e.g. Eqs. 91 and 93.
+
+    Strings are not accepted for ``expr`` (they would be parsed and evaluated): TypeError.
+    The cost of the request is estimated first; see :mod:`~symmaml.moments.limits`.
     """
     _check_method(method)
-    expr = sympify(expr)
+    expr = as_expr(expr, "expr")
     if over is None:
         return _expectation_cached(expr, method, bool(factored))
+    if isinstance(over, MatrixExpr):
+        over = [over]         # one matrix, not an iterable of its entries
+    elif isinstance(over, (str, bytes)) or not hasattr(over, "__iter__"):
+        raise TypeError(f"over= takes a Gaussian matrix or a list of them, got {over!r}")
     over = set(over)
     for g in over:
         if not isinstance(g, GaussianMatrix):
@@ -141,7 +190,7 @@ def canonical_form(expr) -> dict:
     exact comparison used by the tests and the claims registry.  Random letters are kept
     as letters (use :func:`expectation_terms` to average them out).
     """
-    _, _, terms = expand_terms(expr)
+    _, _, terms = expand_terms(as_expr(expr, "expr"))
     out: dict = {}
     for coeff, open_word, cycles in terms:
         key = (open_word, cycles)
@@ -151,7 +200,7 @@ def canonical_form(expr) -> dict:
 
 def difference(a, b) -> dict:
     """Canonical form of ``a - b``: the basis terms where two expressions differ."""
-    fa, fb = canonical_form(a), canonical_form(b)
+    fa, fb = canonical_form(as_expr(a, "a")), canonical_form(as_expr(b, "b"))
     out = {}
     for key in set(fa) | set(fb):
         d = expand(fa.get(key, 0) - fb.get(key, 0))
@@ -162,16 +211,42 @@ def difference(a, b) -> dict:
 
 def moments_equal(a, b) -> bool:
     """Exact equality of two (deterministic) matrix/scalar expressions."""
-    a, b = sympify(a), sympify(b)
+    a, b = as_expr(a, "a"), as_expr(b, "b")
     if getattr(a, "shape", None) != getattr(b, "shape", None):
         return False
     return not difference(a, b)
 
 
 def _check_traces(traces):
+    """The trace powers (l_1, l_2, ...) as a tuple of positive ints (Tr W^0 = p is not a
+    moment: multiply by p instead)."""
     if isinstance(traces, (str, bytes)) or not hasattr(traces, "__iter__"):
-        raise ValueError(f"traces must be a sequence of non-negative integers, got {traces!r}")
-    return tuple(check_exponent(t, "trace power") for t in traces)
+        raise ValueError(f"traces must be a sequence of positive integers, got {traces!r}")
+    return tuple(check_exponent(t, "trace power in traces", minimum=1) for t in traces)
+
+
+def _check_order(k, traces):
+    return check_exponent(k, "order k"), tuple(sorted(_check_traces(traces)))
+
+
+def _wishart_guard(k, traces, method, cov=False):
+    """Refuse E[W^k prod Tr W^l] up front when its estimated cost is over the limit."""
+    degree = k + sum(traces)
+    what = f"order k = {k} with traces = {traces} (total degree {degree}, method {method!r})"
+    if method == "recurrence":
+        cost, exact = limits.recurrence_cost(degree)
+    elif method == "reference":
+        if degree > MAX_DEGREE_REFERENCE:
+            raise ValueError(
+                f"{what}: the reference algorithm enumerates (2d-1)!! pairings and is "
+                f"refused above degree {MAX_DEGREE_REFERENCE}: use method='fast'")
+        cost, exact = limits.reference_cost({0: (degree, cov)}, 2 * degree), True
+    else:
+        cost, exact = limits.fast_cost({0: (degree, cov)})
+    limits.check_cost(cost, what, lower_bound=not exact)
+    if degree > limits.MAX_PAIRS:    # the recurrence and the contraction recurse per degree
+        raise limits.CostLimitError(f"{what}: over the engine's limit of "
+                                    f"{limits.MAX_PAIRS} Gaussian pairs")
 
 
 def wishart_lhs(k, traces=(), X=None, scalar=False):
@@ -182,9 +257,11 @@ def wishart_lhs(k, traces=(), X=None, scalar=False):
     k = check_exponent(k, "order k")
     traces = _check_traces(traces)
     X = gaussian_matrix("X") if X is None else X
+    if not isinstance(X, GaussianMatrix):
+        raise TypeError(f"X must be a Gaussian matrix (see gaussian_matrix), got {X!r}")
     W = X.T * X
     mat = W ** k if k else Identity(X.cols)
-    scal = Mul(*[Trace(W ** l) if l else Trace(Identity(X.cols)) for l in traces])
+    scal = Mul(*[Trace(W ** l) for l in traces])
     if scalar and k == 0:
         return scal
     return mat if scal == 1 else MatMul(scal, mat)
@@ -220,7 +297,7 @@ def _wishart_moment_cached(k, traces, method):
         return wishart.wishart_coefficient(k, traces).as_expr()
     _, form = expectation_terms(wishart_lhs(k, traces), method)
     if not form:
-        return sympify(0)
+        return S.Zero
     if set(form) != {((), ())}:
         raise AssertionError(f"Sigma = I moment is not a multiple of I: {form}")
     return form[((), ())]
@@ -232,16 +309,20 @@ def wishart_moment(k, traces=(), method: str = "recurrence"):
     ``traces=(l_1, l_2, ...)``.  ``method`` picks the algorithm: ``"recurrence"`` (Stein
     recurrence, the fastest), ``"fast"`` (memoised Wick contraction) or ``"reference"``
     (brute-force pairing); all return the same expanded polynomial in symbols ``n``, ``p``.
+    ``k = 0`` with no traces is E[W^0] = I_p, so c = 1 (as :func:`wishart_expectation`).
+
+    ``k`` is a non-negative int and ``traces`` positive ints (TypeError for strings and
+    other non-numbers, ValueError for other values).  The cost is estimated before any
+    work (:mod:`~symmaml.moments.limits`): e.g. ``wishart_moment(60)`` is refused at once.
 
     >>> wishart_moment(2)
     n**2 + n*p + n
+    >>> wishart_moment(0)
+    1
     """
-    k = check_exponent(k, "order k")
-    traces = tuple(sorted(_check_traces(traces)))
-    if method not in ("recurrence",) + METHODS:
-        raise ValueError(f"method must be 'recurrence', 'fast' or 'reference', got {method!r}")
-    if k == 0 and not traces:
-        raise ValueError("empty product: order k = 0 with no traces is the constant I")
+    k, traces = _check_order(k, traces)
+    _check_method(method, ("recurrence",) + METHODS)
+    _wishart_guard(k, traces, method)
     return _wishart_moment_cached(k, traces, method)
 
 
@@ -249,10 +330,17 @@ def wishart_expectation(k, traces=(), cov="Sigma", rows=None, cols=None, method=
     """E[W^k prod Tr W^l] for W = X^T X with X's rows ~ N(0, cov) (general covariance).
 
     ``cov`` is a name for a new symmetric covariance symbol, a symmetric matrix symbol, or
-    ``None`` for the identity.
+    ``None`` for the identity.  ``k = 0`` with no traces gives I_p, as
+    ``wishart_moment(0) = 1``.  Arguments are checked, and the cost estimated, before any
+    work, as for :func:`wishart_moment`.
     """
+    k, traces = _check_order(k, traces)
+    _check_method(method)
+    if not (cov is None or isinstance(cov, (str, SymmetricMatrixSymbol))):
+        raise TypeError(f"cov must be a name, a symmetric matrix symbol or None, got {cov!r}")
     X = gaussian_matrix("X", rows if rows is not None else _n,
                         cols if cols is not None else _p, cov=cov)
+    _wishart_guard(k, traces, method, cov=cov is not None)
     return expectation(wishart_lhs(k, traces, X), method=method)
 
 
@@ -297,6 +385,7 @@ def lemma1_table(method: str = "fast") -> list[Moment]:
 def clear_caches() -> None:
     """Forget every in-memory result (for cold-start benchmarks); the disk cache stays."""
     contraction.clear_cache()
+    words.clear_cache()
     wishart.cache_clear()
     _expectation_cached.cache_clear()
     _wishart_moment_cached.cache_clear()
@@ -307,7 +396,7 @@ def identity_coefficient(expr):
 
     Traces of deterministic words may appear in s (e.g. Tr(H_t) in Eq. 137).
     """
-    expr = sympify(expr)
+    expr = as_expr(expr, "expr")
     form = canonical_form(expr)
     if any(key[0] for key in form):
         raise ValueError(f"{expr} is not a multiple of the identity")
@@ -317,8 +406,11 @@ def identity_coefficient(expr):
 def replace_traces(expr, replacements: dict):
     """Replace every Trace atom of ``expr`` equal (cyclically, up to transposition) to a
     key of ``replacements`` by its value, e.g. ``{Trace(d.T*d): delta_sq}``."""
-    expr = sympify(expr)
-    targets = [(canonical_form(k), v) for k, v in replacements.items()]
+    expr = as_expr(expr, "expr")
+    if not isinstance(replacements, dict):
+        raise TypeError(f"replacements must be a dict, got {type(replacements).__name__}")
+    targets = [(canonical_form(as_expr(k, "a key of replacements")),
+                as_expr(v, "a value of replacements")) for k, v in replacements.items()]
     mapping = {}
     for t in expr.atoms(Trace):
         ft = canonical_form(t)

@@ -20,12 +20,31 @@ The rules are checked against the brute-force pairing of :mod:`symmaml.moments.r
 """
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
 from functools import lru_cache
 
+from .limits import CostLimitError
 from .words import (canonical_cycle, dim_monomial, is_gaussian_token, letter,
                     reverse_transpose)
 
-__all__ = ["expect_word", "clear_cache"]
+__all__ = ["expect_word", "clear_cache", "state_budget"]
+
+# New states the current request may still create (None: unlimited).  The cost guard's
+# up-front estimate is not a bound, so the contraction counts what it really does.
+_guard = threading.local()
+
+
+@contextmanager
+def state_budget(states: int | None, what: str = "this expectation"):
+    """Allow at most ``states`` new memoised states inside the block, else
+    :class:`~symmaml.moments.limits.CostLimitError`."""
+    previous = getattr(_guard, "left", None), getattr(_guard, "what", None)
+    _guard.left, _guard.what = states, what
+    try:
+        yield
+    finally:
+        _guard.left, _guard.what = previous
 
 
 def _first_gaussian(word):
@@ -86,6 +105,14 @@ def _expect(open_word, rcycles):
     i = -1 if open_word is None else _first_gaussian(open_word)
     if i < 0 and not rcycles:
         return {(open_word, ()): {0: 1}}
+    left = getattr(_guard, "left", None)
+    if left is not None:
+        if left <= 0:
+            raise CostLimitError(
+                f"{_guard.what}: the contraction exceeded its state budget (the cost limit "
+                "divided by the squared degree); raise SYMMAML_MAX_COST or "
+                "symmaml.moments.limits.MAX_COST to allow it")
+        _guard.left = left - 1
     if i >= 0:
         U, others, u_cycle = open_word, rcycles, False
     else:

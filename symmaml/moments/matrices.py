@@ -9,6 +9,8 @@
 """
 from __future__ import annotations
 
+import numbers
+
 from sympy import Basic, Identity, MatrixSymbol, sympify
 from sympy.core.symbol import Str
 from sympy.core.symbol import Symbol
@@ -17,7 +19,16 @@ __all__ = ["GaussianMatrix", "SymmetricMatrixSymbol", "gaussian_matrix", "symmet
 
 
 def _check_dim(value, what):
-    dim = sympify(value)
+    # a name is made a Symbol directly: sympify would evaluate arbitrary text
+    if isinstance(value, str):
+        if not value.isidentifier():
+            raise TypeError(f"{what} must be a positive integer, a symbol or a symbol's name, "
+                            f"got the string {value!r}")
+        return Symbol(value)
+    if isinstance(value, bool) or not isinstance(value, (Basic, numbers.Number)):
+        raise TypeError(f"{what} must be a positive integer or a symbol, got "
+                        f"{type(value).__name__} {value!r}")
+    dim = sympify(value, strict=True)
     if dim.is_Integer:
         if dim <= 0:
             raise ValueError(f"{what} must be a positive integer or a symbol, got {value!r}")

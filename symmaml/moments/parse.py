@@ -6,27 +6,56 @@ shapes and exponents.  :func:`to_sympy` builds the SymPy expression of an engine
 """
 from __future__ import annotations
 
+import math
+import numbers
+
 from sympy import (Add, Basic, Identity, MatAdd, MatMul, MatPow, MatrixExpr, MatrixSymbol,
                    Mul, Pow, Trace, Transpose, ZeroMatrix, sympify)
 from sympy import S
 
+from .limits import CostLimitError, max_cost
 from .words import (canonical_cycle, left_dim, letter, poly_to_sympy, reverse_transpose,
                     right_dim, token)
 
-__all__ = ["expand_terms", "to_sympy", "check_exponent"]
+__all__ = ["expand_terms", "to_sympy", "check_exponent", "as_expr"]
 
 
-def check_exponent(k, what="exponent"):
-    """Return ``k`` as a non-negative Python int or raise ValueError naming the problem."""
-    try:
-        k_s = sympify(k)
-    except Exception:  # noqa: BLE001 - any unparsable input is a bad order
-        raise ValueError(f"{what} must be a non-negative integer, got {k!r}") from None
-    if not isinstance(k_s, Basic) or not k_s.is_Integer:
-        raise ValueError(f"{what} must be a non-negative integer, got {k!r}")
-    if k_s < 0:
-        raise ValueError(f"{what} must be non-negative, got {k!r}")
-    return int(k_s)
+def check_exponent(k, what="exponent", minimum=0):
+    """Return ``k`` as a Python int >= ``minimum`` (0 or 1).
+
+    Strings are never parsed (``sympify("3")`` would evaluate arbitrary text): a string,
+    ``None``, a bool or any other non-number raises TypeError; a number that is not an
+    integer (2.5, Rational(1, 2)) or is too small raises ValueError.  Both name ``what``.
+    """
+    kind = "positive" if minimum == 1 else "non-negative"
+    if isinstance(k, Basic):
+        if not k.is_Integer:
+            raise ValueError(f"{what} must be a {kind} integer, got {k!r}")
+        value = int(k)
+    elif isinstance(k, numbers.Integral) and not isinstance(k, bool):
+        value = int(k)      # also NumPy integers
+    elif isinstance(k, numbers.Number) and not isinstance(k, bool):
+        raise ValueError(f"{what} must be a {kind} integer, got {k!r}")
+    else:
+        raise TypeError(f"{what} must be a {kind} integer, got {type(k).__name__} {k!r}")
+    if value < minimum:
+        raise ValueError(f"{what} must be {kind}, got {k!r}")
+    return value
+
+
+def as_expr(value, what="expr"):
+    """``value`` as a SymPy object without parsing text: SymPy objects pass through,
+    numbers are converted, anything else (notably strings) raises TypeError naming
+    ``what``."""
+    if isinstance(value, Basic):
+        return value
+    if isinstance(value, numbers.Number) and not isinstance(value, bool):
+        return sympify(value, strict=True)
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"{what} must be a SymPy expression or a number, got the string "
+                        f"{value!r}: strings are not parsed; build it from symbols")
+    raise TypeError(f"{what} must be a SymPy expression or a number, got "
+                    f"{type(value).__name__} {value!r}")
 
 
 def _check_word(word, context, where=""):
@@ -38,6 +67,13 @@ def _check_word(word, context, where=""):
 
 
 def _mul_terms(left, right):
+    # a product of sums multiplies out before any moment is taken: refuse it before the
+    # list exists, at about 100 cost units per term
+    if len(left) * len(right) > max_cost() // 100:
+        raise CostLimitError(
+            f"expanding the expression gives {len(left) * len(right)} terms, more than the "
+            f"cost limit allows ({max_cost() // 100}); raise SYMMAML_MAX_COST or "
+            "symmaml.moments.limits.MAX_COST to allow it")
     out = []
     for c1, w1, t1 in left:
         for c2, w2, t2 in right:
@@ -71,6 +107,17 @@ def _terms(expr):
             return [(expr, (), ())]
         k = check_exponent(k, f"exponent of {base}")
         base_terms = _terms(base) if k else []
+        width = max((len(w) + sum(map(len, t)) for _, w, t in base_terms), default=0)
+        if len(base_terms) > 1 and k * math.log(len(base_terms)) > math.log(max_cost() // 100):
+            raise CostLimitError(
+                f"expanding the power {k} of {base} gives {len(base_terms)}**{k} terms, more "
+                f"than the cost limit allows ({max_cost() // 100}); raise SYMMAML_MAX_COST or "
+                "symmaml.moments.limits.MAX_COST to allow it")
+        if k * width > max_cost() // 100:
+            raise CostLimitError(
+                f"the power {k} of {base} gives words of {k * width} letters, more than the "
+                f"cost limit allows ({max_cost() // 100}); raise SYMMAML_MAX_COST or "
+                "symmaml.moments.limits.MAX_COST to allow it")
         out = [(S.One, (), ())]
         for _ in range(k):
             out = _mul_terms(out, base_terms)
@@ -90,7 +137,7 @@ def _terms(expr):
         raise ValueError(f"unsupported matrix expression {type(expr).__name__}: {expr}")
     if isinstance(expr, Basic) and expr.has(MatrixExpr):
         raise ValueError(f"unsupported expression {type(expr).__name__} around matrices: {expr}")
-    return [(sympify(expr), (), ())]
+    return [(as_expr(expr), (), ())]
 
 
 def expand_terms(expr):
@@ -99,7 +146,7 @@ def expand_terms(expr):
     Returns ``(is_matrix, shape, terms)`` with each term ``(coeff, open_word, cycles)``;
     ``open_word`` is ``None`` for scalar-valued expressions and cycles are canonical.
     """
-    expr = sympify(expr)
+    expr = as_expr(expr)
     is_matrix = isinstance(expr, MatrixExpr)
     shape = expr.shape if is_matrix else None
     terms = []

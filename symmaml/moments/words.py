@@ -10,8 +10,12 @@ a trace, kept in canonical form (least rotation of the word or of its transpose,
 A *term* of an expectation is keyed by ``(open, traces)``: ``open`` is the surviving matrix
 product (``None`` for scalar-valued expressions) and ``traces`` the sorted tuple of
 canonical cycles.  Its coefficient is an integer polynomial in the dimension symbols,
-stored sparsely as ``{monomial: int}`` with monomials packed into one int (base-64 digits,
-one digit per dimension symbol) so that multiplying by a dimension is an integer addition.
+stored sparsely as ``{monomial: int}`` with monomials packed into one int (one
+``_BASE_BITS``-bit digit per dimension symbol) so that multiplying by a dimension is an
+integer addition.  A digit that overflowed would carry into the next dimension and give a
+wrong answer silently, so every request is checked first (:func:`check_exponent_capacity`):
+a dimension's exponent in E[term] is at most half the number of Gaussian index slots of
+that dimension (each free index cycle passes through at least two of them).
 """
 from __future__ import annotations
 
@@ -23,10 +27,13 @@ from sympy import Add, Identity, Integer, Mul, Pow, Symbol
 __all__ = [
     "Letter", "letter_id", "letter", "token", "transpose_token", "is_gaussian_token",
     "reverse_transpose", "canonical_cycle", "dim_monomial", "poly_to_sympy",
-    "left_dim", "right_dim",
+    "left_dim", "right_dim", "check_exponent_capacity", "clear_cache",
 ]
 
-_BASE_BITS = 6  # a dimension may appear to power <= 63 in one coefficient
+#: bits per dimension in a packed monomial: a dimension may appear to power <= 2**16 - 1.
+#: Wider digits only cost a few more bits per int; the cost guard (limits.py) refuses any
+#: request that could reach this long before.
+_BASE_BITS = 16
 
 
 @dataclass(frozen=True)
@@ -130,6 +137,24 @@ def canonical_cycle(word: tuple) -> tuple:
     return best
 
 
+def check_exponent_capacity(open_word, cycles) -> None:
+    """Raise ValueError if E[open_word * prod Tr(cycles)] could hold a dimension to a power
+    that does not fit in one packed digit."""
+    slots: dict = {}
+    for word in ((open_word or ()),) + tuple(cycles):
+        for tok in word:
+            let = _letters[tok >> 1]
+            if let.gaussian:
+                for dim in (let.rows, let.cols):
+                    slots[dim] = slots.get(dim, 0) + 1
+    limit = (1 << _BASE_BITS) - 1
+    for dim, count in slots.items():
+        if count // 2 > limit:
+            raise ValueError(
+                f"the expectation may contain {dim}**{count // 2}, beyond the engine's "
+                f"largest exponent {limit} of one dimension: split the product")
+
+
 def dim_monomial(dim) -> int:
     """Packed monomial for one factor of the dimension ``dim``."""
     with _lock:
@@ -163,6 +188,11 @@ def _term(c: int, mono: int):
         return Integer(c)
     # a number times a canonical product of powers is already canonical: skip Mul.flatten
     return Mul._from_args((Integer(c),) + (m.args if m.is_Mul else (m,)))
+
+
+def clear_cache() -> None:
+    """Forget the memoised monomial expressions (they depend on ``_BASE_BITS``)."""
+    _mono_exprs.clear()
 
 
 def poly_to_sympy(poly: dict) -> object:

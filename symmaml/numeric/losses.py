@@ -13,6 +13,7 @@ Everything here is compiled once from the SymPy results of :mod:`symmaml.theory`
 """
 from __future__ import annotations
 
+import warnings
 from functools import lru_cache
 
 import numpy as np
@@ -20,13 +21,15 @@ from sympy import diff
 
 from .. import theory
 from ..moments import canonical_form
+from ..theory.regime import check_arrays
 from ..moments.words import letter, poly_to_sympy
 from ..symbols import alpha_r, alpha_t, delta_sq, m, n_r, n_t, n_v, nu, p, sigma
 from .lambdify import CompiledExpr, compile_expr
+from .backend import to_numpy
 from .traces import TraceEvaluator
 
 __all__ = ["PARAMETERS", "loss_function", "derived_function", "DERIVED", "theorem3_evaluator",
-           "gaussian_F_numeric", "phase_map"]
+           "gaussian_F_numeric", "phase_map", "CheckedFunction"]
 
 #: argument order of every compiled function of Theorems 1-2
 PARAMETERS = (alpha_t, alpha_r, n_t, n_v, n_r, m, p, sigma, nu, delta_sq)
@@ -60,8 +63,51 @@ def _expr(theorem: str, name: str):
     raise ValueError(f"unknown derived quantity {name!r}; known: {DERIVED}")
 
 
+class CheckedFunction:
+    """A compiled function of a theorem that checks its arguments before evaluating.
+
+    The theorem's rules (:func:`symmaml.theory.regime.check_arrays`: finite values,
+    positive integer sizes, the theorem's regime and p > n_v m + 1 or n_v m > p + 1 where
+    the expected loss exists) are applied to every call, so the numbers path refuses what
+    :func:`symmaml.theory.loss` refuses.  ``fixed`` holds parameters fixed at construction
+    (Theorem 3's p, the matrices' size).  Everything else (``arg_names``, ``source``,
+    ``expr``, ...) is the wrapped function's.
+    """
+
+    def __init__(self, fn, theorem, fixed=None):
+        self._fn = fn
+        self.theorem = str(theorem)
+        self._fixed = dict(fixed or {})
+        self.arg_names = tuple(fn.arg_names)
+
+    def _check(self, values, kwargs):
+        named = dict(zip(self.arg_names, values))
+        named.update({k: v for k, v in kwargs.items() if k in self.arg_names})
+        # host copies only of the (small) size and noise arguments; non-finite alphas are
+        # caught by the wrapped function's finiteness check on its result
+        check_arrays(self.theorem, {**self._fixed, **{
+            k: to_numpy(v) if hasattr(v, "shape") else np.asarray(v)
+            for k, v in named.items() if k not in ("alpha_t", "alpha_r")}})
+
+    def __call__(self, *values, **kwargs):
+        self._check(values, kwargs)
+        return self._fn(*values, **kwargs)
+
+    def derivative(self, wrt, order: int = 1) -> "CheckedFunction":
+        """The wrapped function's derivative, checked the same way."""
+        return CheckedFunction(self._fn.derivative(wrt, order), self.theorem, self._fixed)
+
+    def __getattr__(self, name):
+        if name.startswith("__") or name == "_fn":
+            raise AttributeError(name)
+        return getattr(self._fn, name)
+
+    def __repr__(self):
+        return f"CheckedFunction(Theorem {self.theorem}, {self._fn!r})"
+
+
 @lru_cache(maxsize=None)
-def derived_function(theorem, name: str, backend="numpy") -> CompiledExpr:
+def derived_function(theorem, name: str, backend="numpy") -> CheckedFunction:
     """A compiled derived quantity of Theorem 1 or 2, a function of :data:`PARAMETERS`.
 
     Call it with keywords (``f(alpha_t=np.linspace(-1, 1, 1000), alpha_r=0.2, n_t=30,
@@ -74,31 +120,34 @@ def derived_function(theorem, name: str, backend="numpy") -> CompiledExpr:
                          "theorem3_evaluator (it needs Sigma, Sigma_w, F)")
     expr = _expr(t, name)
     args = [s for s in PARAMETERS if s in expr.free_symbols]
-    return compile_expr(expr, args, backend=backend)
+    return CheckedFunction(compile_expr(expr, args, backend=backend), t)
 
 
-def loss_function(theorem, backend="numpy") -> CompiledExpr:
+def loss_function(theorem, backend="numpy") -> CheckedFunction:
     """The average test loss of Theorem 1 or 2 as a vectorised function (see
     :func:`derived_function`)."""
     return derived_function(theorem, "loss", backend)
 
 
-def theorem3_evaluator(Sigma, Sigma_w, F="gaussian", backend="numpy", **kw) -> TraceEvaluator:
+def theorem3_evaluator(Sigma, Sigma_w, F="gaussian", backend="numpy", **kw) -> CheckedFunction:
     """Theorem 3's loss (Eq. 14) at numeric Sigma, Sigma_w (and F; ``"gaussian"`` for
     the Gaussian value), as a function of alpha_t, alpha_r, n_t, n_v, n_r, m, sigma.
 
     Works in Sigma's eigenbasis (one eigendecomposition); the matrices are checked
-    (symmetric; Sigma, Sigma_w positive semi-definite)."""
+    (symmetric; Sigma, Sigma_w positive semi-definite), and every call checks the scalars
+    and the regime with p = Sigma's size (a :class:`CheckedFunction` around the
+    :class:`~symmaml.numeric.traces.TraceEvaluator`)."""
     from ..theory.model import F as F_sym, Sigma as S_sym, Sigma_w as Sw_sym
     Sigma = np.asarray(Sigma, dtype=float)
     if isinstance(F, str):
         if F != "gaussian":
             raise ValueError(f"F must be a matrix or 'gaussian', got {F!r}")
         F = gaussian_F_numeric(Sigma)
-    return TraceEvaluator(theory.loss(3), {S_sym: Sigma, Sw_sym: np.asarray(Sigma_w, float),
-                                            F_sym: np.asarray(F, float)},
-                          scalars=_T3_SCALARS, basis=S_sym, backend=backend,
-                          psd=(S_sym, Sw_sym), **kw)
+    ev = TraceEvaluator(theory.loss(3), {S_sym: Sigma, Sw_sym: np.asarray(Sigma_w, float),
+                                         F_sym: np.asarray(F, float)},
+                        scalars=_T3_SCALARS, basis=S_sym, backend=backend,
+                        psd=(S_sym, Sw_sym), **kw)
+    return CheckedFunction(ev, "3", fixed={"p": np.asarray(float(ev.p))})
 
 
 @lru_cache(maxsize=1)
@@ -135,11 +184,26 @@ def phase_map(theorem, alpha_t=None, **params):
     parameters: the numeric phase diagram of "where is the optimal alpha_t negative".
 
     ``params`` are the other parameters, scalars or 1-D arrays (each array is an axis, in
-    keyword order).  Returns ``(argmin, alpha_t_grid)`` with ``argmin`` of the grid shape;
-    an argmin equal to an end of ``alpha_t`` means the grid is too narrow.
+    keyword order); every parameter of the loss must be given, and unknown names are
+    refused.  The theorem's regime is checked at every grid point.  Returns
+    ``(argmin, alpha_t_grid)`` with ``argmin`` of the grid shape; an argmin at an end of
+    ``alpha_t`` means the grid is too narrow there, and is warned about.
     """
     f = loss_function(theorem)
+    names = [n for n in f.arg_names if n != "alpha_t"]
+    unknown = sorted(set(params) - set(f.arg_names))
+    if unknown or "alpha_t" in params:
+        raise ValueError(f"phase_map: unknown parameter(s) {unknown or ['alpha_t']} for "
+                         f"Theorem {theorem}; give alpha_t as the grid and values for {names}")
+    missing = [n for n in names if n not in params]
+    if missing:
+        raise ValueError(f"phase_map needs values for {missing}")
     a = np.linspace(-3.0, 3.0, 1201) if alpha_t is None else np.asarray(alpha_t, float)
+    if a.ndim != 1 or a.size < 3 or not np.all(np.isfinite(a)) or np.any(np.diff(a) <= 0):
+        raise ValueError("alpha_t must be an increasing, finite 1-D grid of at least 3 values")
+    for name, v in params.items():
+        if np.ndim(v) > 1:
+            raise ValueError(f"{name} must be a scalar or a 1-D axis, got shape {np.shape(v)}")
     axes = [np.asarray(v, float) for v in params.values() if np.ndim(v) == 1]
     shape = tuple(len(v) for v in axes)
     kw, k = {}, 0
@@ -151,7 +215,12 @@ def phase_map(theorem, alpha_t=None, **params):
             k += 1
         else:
             kw[name] = v
-    vals = f(alpha_t=a.reshape((-1,) + (1,) * len(shape)),
-             **{n: kw[n] for n in f.arg_names if n != "alpha_t"})
+    vals = f(alpha_t=a.reshape((-1,) + (1,) * len(shape)), **{n: kw[n] for n in names})
     vals = np.broadcast_to(vals, (len(a),) + shape)
-    return a[np.argmin(vals, axis=0)], a
+    idx = np.argmin(vals, axis=0)
+    edge = (idx == 0) | (idx == len(a) - 1)
+    if np.any(edge):
+        warnings.warn(f"phase_map: at {int(np.sum(edge))} of {edge.size} grid point(s) the "
+                      f"minimum over alpha_t lies at the edge of [{a[0]}, {a[-1]}]: widen "
+                      "the alpha_t grid", RuntimeWarning, stacklevel=2)
+    return a[idx], a

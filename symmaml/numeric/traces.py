@@ -405,7 +405,9 @@ class TraceEvaluator:
             if not scalar_expr.has(Trace):
                 return scalar_expr
             reps = {}
-            for t in scalar_expr.atoms(Trace):
+            # atoms() is a set: its order follows PYTHONHASHSEED and would fix the order
+            # of the trace symbols, hence CSE and the float summation order
+            for t in sorted(scalar_expr.atoms(Trace), key=sympy.default_sort_key):
                 if t not in memo:
                     total = sympy.Integer(0)
                     for w, c in expand_words(t.arg).items():

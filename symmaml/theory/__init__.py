@@ -8,8 +8,6 @@
 """
 from __future__ import annotations
 
-from sympy import sympify
-
 from ..symbols import alpha_r, alpha_t, n_r, n_t
 from .common import h
 from .derivation import Derivation, Step
@@ -45,21 +43,23 @@ def loss(theorem, **values):
     """The average test loss of Theorem 1, 2 or 3 (derived), optionally at ``values``.
 
     ``values`` maps public symbol names (``p=60, n_v=2, ...``) to numbers or expressions;
-    they are checked (positive sizes; p > n_v m for Theorems 1 and 3, p < n_v m for
-    Theorem 2) and substituted.
+    they are checked by :func:`~symmaml.theory.regime.check_values` (finite numbers,
+    positive integer sizes; p > n_v m + 1 for Theorems 1 and 3, n_v m > p + 1 for
+    Theorem 2, where the expected loss exists) and substituted.  Strings are accepted only
+    as plain numbers (``"1/5"``), never evaluated.
     """
     t = _theorem(theorem)
     expr = derivation(t).result
     if not values:
         return expr
-    check_values(t, values)
+    values = check_values(t, values)
     by_name = {s.name: s for s in expr.free_symbols if hasattr(s, "name")}
     sub = {}
     for k, v in values.items():
         if k not in by_name:
             known = sorted(by_name)
             raise ValueError(f"unknown parameter {k!r} for Theorem {t}; known: {known}")
-        sub[by_name[k]] = sympify(v)
+        sub[by_name[k]] = v
     return expr.subs(sub)
 
 

@@ -197,7 +197,7 @@ def argmin_alpha_t(theorem: str, values: dict, bracket=(-3.0, 3.0), grid=601, dp
     dL/d alpha_t = 0 with mpmath at ``dps`` digits.  Returns an ``mpmath.mpf``.
     """
     from . import check_values, loss
-    check_values(theorem, values)
+    values = check_values(theorem, values)
     L = loss(theorem) if loss_expr is None else loss_expr
     L = sympify(L).subs({Symbol(str(k)) if isinstance(k, str) else k: v
                          for k, v in values.items()})

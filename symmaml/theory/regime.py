@@ -1,36 +1,167 @@
-"""Validation of parameters: sizes, regimes of the theorems, covariance matrices."""
+"""Validation of parameters: sizes, regimes of the theorems, covariance matrices.
+
+The one home of "which parameter values does a theorem accept".  The same rules serve the
+symbolic path (:func:`check_values`, used by :func:`symmaml.theory.loss` and the optima) and
+the numeric path (:func:`check_arrays`, used by every compiled function of
+:mod:`symmaml.numeric`), so the two can never disagree.
+
+The rules:
+
+* sizes ``n_t, n_v, n_r, m, p`` are positive integers; ``sigma, nu, delta_sq`` are real and
+  non-negative; ``alpha_t, alpha_r`` are real; every number is finite;
+* Theorems 1 and 3 need p > n_v m (overparameterized), Theorem 2 p < n_v m;
+* the expected test loss itself must exist.  The outer-loop solution involves the inverse of
+  the Gram matrix of the N = n_v m validation rows (Eqs. 22-27): (B B^T)^{-1}, N x N, for
+  p > N and (B^T B)^{-1}, p x p, for p < N.  At alpha_t = 0, B has Gaussian rows and these are
+  inverse-Wishart matrices, whose mean exists iff dof - dim - 1 > 0: p - N - 1 > 0,
+  respectively N - p - 1 > 0.  The divergence comes from the smallest eigenvalue of the Gram
+  matrix, whose density near 0 (~ lambda^{(|p - N| - 1)/2}) does not change when
+  alpha_t != 0 reshapes the rows, so |p - N| <= 1 gives an infinite loss for every alpha_t
+  (the simulator refuses the same points, :mod:`symmaml.montecarlo.simulate`).  The theorems'
+  asymptotic expressions stay finite there, which would be a silent wrong answer.
+
+User values may be Python or NumPy numbers, SymPy objects, or strings holding a plain number
+(``"1/5"``, ``"0.2"``), which are parsed by :class:`sympy.Rational`, never evaluated.
+"""
 from __future__ import annotations
 
-from sympy import Basic, ImmutableMatrix, MatrixBase, sympify
+import numbers
 
-__all__ = ["check_values", "check_matrix", "SIZE_SYMBOLS"]
+import numpy as np
+from sympy import Basic, ImmutableMatrix, MatrixBase, Rational, sympify
+
+__all__ = ["check_values", "check_arrays", "check_matrix", "as_value", "SIZE_SYMBOLS",
+           "NONNEGATIVE_SYMBOLS", "REAL_SYMBOLS", "REGIMES", "finite_loss_condition"]
 
 SIZE_SYMBOLS = ("n_t", "n_v", "n_r", "m", "p")
+NONNEGATIVE_SYMBOLS = ("sigma", "nu", "delta_sq")
+REAL_SYMBOLS = ("alpha_t", "alpha_r")
+#: theorem -> "over" (p > n_v m) or "under" (p < n_v m)
+REGIMES = {"1": "over", "2": "under", "3": "over"}
 
 
-def check_values(theorem: str, values: dict) -> None:
-    """Raise ValueError if ``values`` are not valid for ``theorem``.
+def finite_loss_condition(theorem: str) -> str:
+    """The condition, in words, under which the theorem's expected test loss exists."""
+    return ("p > n_v m + 1" if REGIMES[str(theorem)] == "over" else "n_v m > p + 1")
 
-    Sizes must be positive integers; Theorems 1 and 3 need p > n_v m, Theorem 2 p < n_v m;
-    sigma, nu must be non-negative.
+
+def as_value(name: str, value):
+    """A user-supplied parameter value as a SymPy object, without evaluating strings.
+
+    Numbers (Python, NumPy, SymPy) and SymPy expressions are accepted; a string must be a
+    plain number (``"1/5"``); booleans, other strings and other types raise ``TypeError``
+    naming the parameter.
     """
-    vals = {str(k): sympify(v) for k, v in values.items()}
+    if isinstance(value, bool) or isinstance(value, np.bool_):
+        raise TypeError(f"{name} must be a number, got the boolean {value!r}")
+    if isinstance(value, Basic):
+        return value
+    if isinstance(value, str):
+        try:
+            return Rational(value.strip())
+        except (TypeError, ValueError, SyntaxError):
+            raise TypeError(f"{name} must be a number or a SymPy expression; the string "
+                            f"{value!r} is not a plain number (strings are never "
+                            "evaluated)") from None
+    if isinstance(value, (numbers.Number, np.number)):
+        return sympify(value)
+    raise TypeError(f"{name} must be a number or a SymPy expression, got "
+                    f"{type(value).__name__}")
+
+
+def _number(name: str, value) -> float | None:
+    """The float value of a numeric SymPy object, None for a symbolic one."""
+    if not value.is_number:
+        return None
+    if value.is_real is False or value.has(sympify("zoo")):
+        raise ValueError(f"{name} must be a finite real number, got {value}")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a finite real number, got {value}") from None
+
+
+def check_values(theorem: str, values: dict) -> dict:
+    """Raise if ``values`` are not valid for ``theorem``; return them as SymPy objects.
+
+    ``values`` maps parameter names (or symbols) to numbers or expressions; symbolic values
+    are left unchecked.  See the module docstring for the rules.
+    """
+    out, numeric = {}, {}
+    for k, v in values.items():
+        name = str(k)
+        out[k] = val = as_value(name, v)
+        x = _number(name, val)
+        if x is not None:
+            numeric[name] = np.asarray(x, dtype=float)
+            if name in SIZE_SYMBOLS and not val.is_integer:
+                raise ValueError(f"{name} must be a positive integer, got {val}")
+    check_arrays(theorem, numeric)
+    return out
+
+
+def check_arrays(theorem: str, values: dict) -> None:
+    """The rules of the module docstring on NumPy arrays (every element must satisfy them).
+
+    ``values`` maps parameter names to arrays or scalars; parameters not given are not
+    checked (e.g. the regime needs all of p, n_v and m).
+    """
+    t = str(theorem)
+    if t not in REGIMES:
+        raise ValueError(f"theorem must be one of 1, 2, 3; got {theorem!r}")
+    arr = {}
+    for name, v in values.items():
+        a = np.asarray(v)
+        if a.dtype == bool or not (np.issubdtype(a.dtype, np.number)):
+            raise TypeError(f"{name} must be numeric, got an array of {a.dtype}")
+        if np.iscomplexobj(a):
+            if np.any(a.imag != 0):
+                raise ValueError(f"{name} must be real, got a complex value")
+            a = a.real
+        a = a.astype(float)
+        if not np.all(np.isfinite(a)):
+            raise ValueError(f"{name} must be finite, got {_first(a, ~np.isfinite(a))}")
+        arr[name] = a
     for name in SIZE_SYMBOLS:
-        v = vals.get(name)
-        if v is not None and v.is_number and not (v.is_integer and v > 0):
-            raise ValueError(f"{name} must be a positive integer, got {v}")
-    for name in ("sigma", "nu", "delta_sq"):
-        v = vals.get(name)
-        if v is not None and v.is_number and (not v.is_real or v < 0):
-            raise ValueError(f"{name} must be non-negative, got {v}")
-    pv, nvv, mv = vals.get("p"), vals.get("n_v"), vals.get("m")
-    if all(x is not None and x.is_number for x in (pv, nvv, mv)):
-        if theorem in ("1", "3") and not pv > nvv * mv:
-            raise ValueError(f"Theorem {theorem} needs p > n_v m (overparameterized); got "
-                             f"p = {pv}, n_v m = {nvv * mv}: use Theorem 2")
-        if theorem == "2" and not pv < nvv * mv:
-            raise ValueError(f"Theorem 2 needs p < n_v m (underparameterized); got "
-                             f"p = {pv}, n_v m = {nvv * mv}: use Theorem 1")
+        a = arr.get(name)
+        if a is not None:
+            bad = (a <= 0) | (a != np.round(a))
+            if np.any(bad):
+                raise ValueError(f"{name} must be a positive integer, got {_first(a, bad)}")
+    for name in NONNEGATIVE_SYMBOLS:
+        a = arr.get(name)
+        if a is not None and np.any(a < 0):
+            raise ValueError(f"{name} must be non-negative, got {_first(a, a < 0)}")
+    if not all(k in arr for k in ("p", "n_v", "m")):
+        return
+    pv, nvm = np.broadcast_arrays(arr["p"], arr["n_v"] * arr["m"])
+    if REGIMES[t] == "over":
+        wrong, infinite = pv <= nvm, pv <= nvm + 1
+        need = ("p > n_v m (overparameterized)", "use Theorem 2")
+    else:
+        wrong, infinite = pv >= nvm, pv >= nvm - 1
+        need = ("p < n_v m (underparameterized)", "use Theorem 1")
+    if np.any(wrong):
+        i = np.argwhere(wrong)[0]
+        raise ValueError(f"Theorem {t} needs {need[0]}; got p = {_int(pv[tuple(i)])}, "
+                         f"n_v m = {_int(nvm[tuple(i)])}: {need[1]}")
+    if np.any(infinite):
+        i = np.argwhere(infinite)[0]
+        raise ValueError(
+            f"Theorem {t}: the expected test loss is infinite at p = {_int(pv[tuple(i)])}, "
+            f"n_v m = {_int(nvm[tuple(i)])} (the inverse Gram matrix of the validation data "
+            f"has no mean unless {finite_loss_condition(t)})")
+
+
+def _int(x) -> str:
+    x = float(x)
+    return str(int(x)) if np.isfinite(x) and x == int(x) else str(x)
+
+
+def _first(a, mask) -> str:
+    """The first offending value, as text."""
+    a = np.broadcast_to(a, np.broadcast_shapes(a.shape, mask.shape))
+    return _int(a[tuple(np.argwhere(mask)[0])] if a.ndim else a[()])
 
 
 def check_matrix(name: str, value, psd: bool = True) -> None:

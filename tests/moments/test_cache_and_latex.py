@@ -26,7 +26,7 @@ def test_disk_cache_roundtrip(tmp_path, monkeypatch):
     first = cache_mod.disk_cached("test", "key-1", compute)
     second = cache_mod.disk_cached("test", "key-1", compute)
     assert first == second and len(calls) == 1
-    files = list((tmp_path / "test").glob("*.pkl"))
+    files = list((tmp_path / "test").glob("*.json"))
     assert len(files) == 1 and not list((tmp_path / "test").glob("*.tmp"))
     cache_mod.disk_cached("test", "key-2", compute)
     assert len(calls) == 2

@@ -146,11 +146,12 @@ def test_theorem3_derivative_at_zero_vs_numeric():
     A = rng.standard_normal((pv, pv)); S = A @ A.T / pv + 0.2 * np.eye(pv)
     B = rng.standard_normal((pv, pv)); Sw = B @ B.T / pv**2
     ev = theorem3_evaluator(S, Sw)
-    kw = dict(alpha_r=0.2, n_t=30, n_v=2, n_r=20, m=3, sigma=1.0)
+    # p = 6 > n_v m + 1 = 3: inside Theorem 3's regime, where the loss exists
+    kw = dict(alpha_r=0.2, n_t=30, n_v=1, n_r=20, m=2, sigma=1.0)
     h = 1e-6
     fd = (ev(alpha_t=h, **kw) - ev(alpha_t=-h, **kw)) / (2 * h)
     from symmaml.numeric import gaussian_F
     d0 = theory.specialise(theory.dloss_dalpha_t_at_zero("3"), ImmutableMatrix(S),
                            ImmutableMatrix(Sw), ImmutableMatrix(gaussian_F(S)))
-    d0 = float(d0.subs({alpha_r: 0.2, n_t: 30, n_v: 2, n_r: 20, m: 3, sigma: 1.0, p: pv}))
+    d0 = float(d0.subs({alpha_r: 0.2, n_t: 30, n_v: 1, n_r: 20, m: 2, sigma: 1.0, p: pv}))
     assert d0 == pytest.approx(float(fd), rel=1e-6)
