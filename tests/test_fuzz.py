@@ -105,7 +105,7 @@ def test_simulate_invalid_inputs_raise(name, value):
     from symmaml.montecarlo import simulate
     kw = dict(n_t=4, n_v=1, n_r=3, m=2, p=8, sigma=0.5, nu=0.5, alpha_t=0.1, alpha_r=0.2,
               runs=3, seed=0, estimator="plain", test_tasks=3, n_s=4)
-    valid = {"runs": (), "n_t": (), "p": (), "sigma": (0,), "seed": (0, 1, None),
+    valid = {"runs": (), "n_t": (1,), "p": (), "sigma": (0, 1, 2.5), "seed": (0, 1, None),
              "estimator": (), "alpha_t": (-1, 0, 1, 2.5)}
     if value in valid[name] and not (isinstance(value, float) and math.isnan(value)):
         return

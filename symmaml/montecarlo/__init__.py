@@ -9,16 +9,38 @@ results.
   learning-rate sweeps with common random numbers, NumPy / torch / array-api-strict);
 * :func:`reference_simulate` -- per-run Python-loop reference consuming the same draws;
 * :mod:`~symmaml.montecarlo.exact` -- exact conditional test loss and exact alpha_t = 0
-  results (inverse-Wishart / Haar-projection moments).
+  results (inverse-Wishart / Haar-projection moments);
+* :mod:`~symmaml.montecarlo.existence` -- where the expected test loss and the estimators'
+  variance are finite (:class:`InfiniteVarianceWarning`);
+* :mod:`~symmaml.montecarlo.validate` -- theory vs simulation.  It needs SymPy (through
+  :mod:`symmaml.numeric`), so it is loaded only when first used: ``from symmaml.montecarlo
+  import validate`` and ``symmaml.montecarlo.validate`` both work, ``import
+  symmaml.montecarlo`` alone does not import SymPy.
 """
+import importlib
+
 from .exact import (conditional_test_loss, expected_outer_error_alpha0,
                     expected_test_loss_alpha0)
+from .existence import InfiniteVarianceWarning, loss_moments
 from .reference import reference_simulate
-from .simulate import (IllConditionedWarning, SimulationResult, SingularOuterProblemError,
-                       outer_solve, simulate)
+from .simulate import (IllConditionedWarning, SimulationInterrupted, SimulationResult,
+                       SingularOuterProblemError, outer_solve, simulate)
 
 __all__ = [
-    "simulate", "reference_simulate", "SimulationResult", "outer_solve",
-    "IllConditionedWarning", "SingularOuterProblemError",
-    "conditional_test_loss", "expected_outer_error_alpha0", "expected_test_loss_alpha0",
+    "simulate", "reference_simulate", "SimulationResult", "SimulationInterrupted", "outer_solve",
+    "IllConditionedWarning", "SingularOuterProblemError", "InfiniteVarianceWarning",
+    "loss_moments", "conditional_test_loss", "expected_outer_error_alpha0",
+    "expected_test_loss_alpha0",
 ]
+
+_LAZY = ("validate",)      # submodules that import SymPy
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

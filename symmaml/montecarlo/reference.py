@@ -15,7 +15,8 @@ from scipy.linalg import block_diag
 
 from . import sampling
 from .exact import conditional_test_loss, fourth_moment_matrix, kurtosis
-from .simulate import make_result
+from .existence import check_loss_moments
+from .simulate import check_runs, make_result, root_seed
 
 __all__ = ["reference_simulate"]
 
@@ -23,12 +24,16 @@ __all__ = ["reference_simulate"]
 def reference_simulate(*, n_t, n_v, n_r, m, p, sigma, nu=None, alpha_t, alpha_r, runs=10, seed=None,
                        estimator="plain", w0=None, omega0=None, Sigma=None, Sigma_w=None,
                        x_dist="gaussian", test_tasks=100, n_s=50, df=5.0):
-    """Per-run loop version of :func:`symmaml.montecarlo.simulate` (NumPy, no reduced draws)."""
+    """Per-run loop version of :func:`symmaml.montecarlo.simulate` (NumPy, no reduced draws).
+
+    Refuses the same inputs (runs < 2, infinite expected loss) and warns alike."""
+    runs = check_runs(runs)
     d = sampling.make_design(n_t=n_t, n_v=n_v, n_r=n_r, m=m, p=p, sigma=sigma, nu=nu,
                              alpha_t=alpha_t, alpha_r=alpha_r, w0=w0, omega0=omega0, Sigma=Sigma,
                              Sigma_w=Sigma_w, x_dist=x_dist, df=df, estimator=estimator,
                              test_tasks=test_tasks, n_s=n_s, reduce_draws=False)
-    root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    check_loss_moments(d)
+    root = root_seed(seed)
     I = np.eye(p)
     S = I if d.sqrt_Sigma is None else d.sqrt_Sigma
     Lw = d.w_scale * I if d.sqrt_Sigma_w is None else d.sqrt_Sigma_w

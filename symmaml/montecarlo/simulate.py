@@ -10,7 +10,9 @@ Protocol of the paper's Section 7.1 (Eqs. 18-27), per run:
    gamma_i = y_v^(i) - alpha_t/n_t X_v^(i) X_t^(i)T y_t^(i) (equal to Eq. 67).
 3. Outer loop solved exactly: omega* = omega0 + B^+ (gamma - B omega0), which is Eq. 69
    (min-norm correction, p > n_v m) and Eq. 83 (least squares, p < n_v m); computed
-   with a batched thin SVD, never an inverse of B B^T or B^T B.
+   with a batched thin SVD (:mod:`symmaml.montecarlo.linalg`), never an inverse of
+   B B^T or B^T B (only the Rao-Blackwell estimator, which needs no omega*, uses B^T B,
+   where that is accurate).
 4. Test task w' ~ N(w0, Sigma_w), theta' = omega* - alpha_r/n_r X_r^T (X_r omega* - y_r)
    (Eq. 25), test loss |y_s - X_s theta'|^2 / (2 n_s) (Eq. 23).
 
@@ -25,7 +27,9 @@ Estimators of the average test loss (Eq. 27):
 * ``"rao_blackwell"`` (extension): the exact expectation given only the training
   inputs X_t, X_v, i.e. also over the task parameters w^(i) and the noise z_t, z_v
   (Eqs. 70-74 with Gamma of Eqs. 72-73 / 131); same mean again, and at Fig. 2's
-  parameters about 50x less per-run variance than "conditional".
+  parameters about 50x less per-run variance than "conditional".  For p < n_v m it works
+  with the p x p matrix B^T B, whose alpha_t-free pieces are shared by a whole sweep, and
+  hands ill-conditioned runs to the SVD (:mod:`symmaml.montecarlo.rao_blackwell`).
 
 All matrix operations go through the array API namespace of the inputs
 (``array_api_compat.array_namespace``), so NumPy, PyTorch (CPU/CUDA) and
@@ -42,26 +46,54 @@ from dataclasses import dataclass, field
 import numpy as np
 from array_api_compat import array_namespace
 
-from . import sampling
+from . import rao_blackwell, sampling
 from .backend import Backend, blas_threads, resolve_backend, to_numpy
+from .existence import check_loss_moments
 from .exact import conditional_loss_coefficients
+from .linalg import (IllConditionedWarning, SingularOuterProblemError, inputs, mv, outer_matrix,
+                     outer_solve, task_params)
 
-__all__ = ["simulate", "SimulationResult", "outer_solve", "IllConditionedWarning",
-           "SingularOuterProblemError"]
+__all__ = ["simulate", "SimulationResult", "SimulationInterrupted", "outer_solve",
+           "IllConditionedWarning", "SingularOuterProblemError", "check_runs"]
 
 _CHUNK_BYTES = 48 * 2**20   # memory budget of the largest arrays of one chunk
 _MAX_CHUNK = 2048
 
 
-class IllConditionedWarning(RuntimeWarning):
-    """The outer-loop matrix B (Eq. 68) has a large condition number (p close to n_v m)."""
+class SimulationInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped a simulation whose result must not be reported as complete.
 
-
-class SingularOuterProblemError(np.linalg.LinAlgError):
-    """B (Eq. 68) is numerically rank deficient: omega* of Eqs. 69/83 is not defined.
-
-    Subclass of :class:`numpy.linalg.LinAlgError` (itself a ``ValueError``).
+    :func:`simulate` itself returns the finished runs (``result.interrupted``); callers that
+    turn a simulation into a verdict (:mod:`symmaml.montecarlo.validate`) raise this instead.
+    A ``KeyboardInterrupt``, so it stops a program like Ctrl-C does.  ``result``: the
+    partial :class:`SimulationResult` (None when nothing had finished); ``completed``: the
+    results finished before it (e.g. the figures already validated by ``validate_all``).
     """
+
+    def __init__(self, message: str, result=None, completed=()):
+        super().__init__(message)
+        self.result = result
+        self.completed = tuple(completed)
+
+
+def root_seed(seed) -> np.random.SeedSequence:
+    """``seed`` (None, a non-negative int or a SeedSequence) as a SeedSequence; ValueError
+    naming ``seed`` otherwise."""
+    if isinstance(seed, np.random.SeedSequence):
+        return seed
+    try:
+        return np.random.SeedSequence(seed)
+    except (TypeError, ValueError):
+        raise ValueError(f"seed must be None, a non-negative integer or a SeedSequence, "
+                         f"got {seed!r}") from None
+
+
+def check_runs(runs) -> int:
+    """``runs`` as an int >= 2 (a standard error needs two runs), else ValueError naming it."""
+    runs = sampling._count("runs", runs)
+    if runs < 2:
+        raise ValueError(f"runs must be at least 2: the standard error needs two runs, got {runs}")
+    return runs
 
 
 @dataclass(frozen=True)
@@ -78,7 +110,8 @@ class SimulationResult:
     * both sequences          -> ``(len(alpha_t), len(alpha_r), runs)``
 
     ``mean`` / ``stderr`` have ``values.shape[:-1]`` (Python floats for scalar rates);
-    ``stderr`` is the sample standard deviation (ddof=1) over sqrt(runs) (NaN when runs == 1).
+    ``stderr`` is the sample standard deviation (ddof=1) over sqrt(runs) (NaN for a single
+    run, which only an interrupted simulation can return).
     Runs are independent; different alpha values share their random draws (common random
     numbers), so differences between alphas are much more precise than ``stderr`` suggests.
     """
@@ -103,131 +136,20 @@ class SimulationResult:
         return float(v) if np.ndim(v) == 0 else v
 
 
-# ----------------------------------------------------------------------------- linear algebra
-def _checked_svd(B, cond_warn=None):
-    """Thin SVD of a stack of B matrices with the conditioning checks of :func:`outer_solve`."""
-    xp = array_namespace(B)
-    N, p = B.shape[-2], B.shape[-1]
-    eps = float(np.finfo(np.float64).eps)
-    U, s, Vh = xp.linalg.svd(B, full_matrices=False)
-    s0 = s[..., 0]
-    ratio = s[..., -1] / (s0 + xp.astype(s0 == 0, s0.dtype))     # B == 0 -> ratio 0 (singular)
-    worst = float(xp.min(ratio)) if math.prod(ratio.shape) else 1.0
-    if not worst > max(N, p) * eps:   # also catches NaN (e.g. B == 0)
-        raise SingularOuterProblemError(
-            f"the outer-loop matrix B ({N} x {p}, Eq. 68) is singular to working precision "
-            f"(s_min/s_max = {worst:.3g}); omega* is undefined. This happens e.g. when a "
-            "training learning rate makes I - alpha_t/n_t X_t^T X_t singular in every task.")
-    limit = cond_warn if cond_warn is not None else 1.0 / math.sqrt(eps)
-    if 1.0 / worst > limit:
-        warnings.warn(
-            f"outer-loop matrix B ({N} x {p}) is ill-conditioned (cond = {1.0 / worst:.3g}); "
-            "omega* and the test loss are unreliable near p = n_v m",
-            IllConditionedWarning, stacklevel=4)
-    return U, s, Vh
-
-
-def outer_solve(B, r, *, cond_warn: float | None = None):
-    """Batched minimum-norm least-squares solution B^+ r (Eqs. 69 and 83).
-
-    ``B``: (..., N, p), ``r``: (..., N).  Uses a thin SVD, so it is stable for p close
-    to N.  Emits :class:`IllConditionedWarning` when some cond(B) > ``cond_warn``
-    (default 1/sqrt(eps)) and raises :class:`SingularOuterProblemError` when some B is
-    numerically rank deficient (s_min <= max(N, p) eps s_max), instead of returning
-    NaN or garbage.
-    """
-    xp = array_namespace(B, r)
-    U, s, Vh = _checked_svd(B, cond_warn)
-    coef = xp.squeeze(U.mT @ xp.expand_dims(r, axis=-1), axis=-1) / s
-    return xp.squeeze(Vh.mT @ xp.expand_dims(coef, axis=-1), axis=-1)
-
-
-def _mv(A, v):
-    """Batched matrix-vector product A @ v over the last axes (array API)."""
-    xp = array_namespace(A, v)
-    return xp.squeeze(A @ xp.expand_dims(v, axis=-1), axis=-1)
-
-
-def _inputs(G, sqrt_Sigma):
-    """Rows x = Sigma^{1/2} g (Eq. 28 / 109); G (..., n, p) of standardised entries."""
-    return G if sqrt_Sigma is None else G @ sqrt_Sigma
-
-
-def _task_params(g, c):
-    """w = w0 + Sigma_w^{1/2} g (Eq. 30 / 110); ``c['Lw']`` None means w_scale * I."""
-    return c["w0"] + (c["w_scale"] * g if c["Lw"] is None else g @ c["Lw"])
-
-
-def outer_matrix(dr: dict, d: sampling.Design, c: dict):
-    """B of Eq. 68 for every run and alpha_t, (R, A_t, N, p), plus the pieces reused later.
-
-    Uses B_i = X_v - alpha_t/n_t (X_v X_t^T) X_t, which never forms a p x p matrix.
-    Returns ``(B, Xt, Xv, C)`` with C = X_v X_t^T, (R, m, n_v, n_t).
-    """
-    xp = array_namespace(dr["Gx"])
-    R = dr["Gx"].shape[0]
-    X = _inputs(dr["Gx"], c["S"])
-    Xt, Xv = X[:, :, :d.n_t, :], X[:, :, d.n_t:, :]
-    C = Xv @ Xt.mT                                                   # (R, m, n_v, n_t)
-    D = C @ Xt                                                       # X_v X_t^T X_t
-    A = d.alpha_t.size
-    k = xp.reshape(c["alpha_t"] / d.n_t, (1, A, 1, 1, 1))
-    B = xp.expand_dims(Xv, axis=1) - k * xp.expand_dims(D, axis=1)
-    return xp.reshape(B, (R, A, d.N, d.p)), Xt, Xv, C
-
-
 def meta_train(dr: dict, d: sampling.Design, c: dict, *, cond_warn=None):
     """omega* for every run and every alpha_t: (R, A_t, p) (Eqs. 21, 66-69, 83)."""
     xp = array_namespace(dr["Gx"])
     B, Xt, Xv, C = outer_matrix(dr, d, c)
     R, A = B.shape[0], B.shape[1]
-    w = _task_params(dr["gw"], c)                                    # (R, m, p)
-    yt = _mv(Xt, w) + d.sigma * dr["zt"]                             # Eq. 18
-    yv = _mv(Xv, w) + d.sigma * dr["zv"]                             # Eq. 19
-    ey = _mv(C, yt)                                                  # X_v X_t^T y_t
+    w = task_params(dr["gw"], c)                                    # (R, m, p)
+    yt = mv(Xt, w) + d.sigma * dr["zt"]                             # Eq. 18
+    yv = mv(Xv, w) + d.sigma * dr["zv"]                             # Eq. 19
+    ey = mv(C, yt)                                                  # X_v X_t^T y_t
     k = xp.reshape(c["alpha_t"] / d.n_t, (1, A, 1, 1))
     gamma = xp.expand_dims(yv, axis=1) - k * xp.expand_dims(ey, axis=1)
     gamma = xp.reshape(gamma, (R, A, d.N))                           # Eq. 67
-    r = gamma - _mv(B, c["omega0"])
+    r = gamma - mv(B, c["omega0"])
     return c["omega0"] + outer_solve(B, r, cond_warn=cond_warn)
-
-
-def _loss_rao_blackwell(dr, d, c, *, cond_warn=None):
-    """Exact E[loss | X_t, X_v] (training inputs only), (R, A_t, A_r).
-
-    Given the inputs, omega* - w0 = (I - P)(omega0 - w0) + B^+ dgamma with P = B^+ B,
-    E[dgamma] = 0 and Cov(dgamma) = Gamma = blockdiag(Gamma_i) (Eqs. 70-73, Sigma_w
-    general as in Eq. 131):  Gamma_i = B_i Sigma_w B_i^T + sigma^2 (I + (alpha_t/n_t)^2 C_i C_i^T),
-    C_i = X_v X_t^T.  So E[c^T H_r c | X] = u^T H_r u + Tr(B^+ Gamma B^+T H_r), u = (I - P)(omega0 - w0),
-    evaluated with the thin SVD B = U S V^T (Eq. 74 for H_r = I).
-    """
-    xp = array_namespace(dr["Gx"])
-    B, _, _, C = outer_matrix(dr, d, c)
-    R, A, N, p = B.shape
-    U, s, Vh = _checked_svd(B, cond_warn)
-    kk = min(N, p)
-    Bb = xp.reshape(B, (R, A, d.m, d.n_v, p))
-    if c["Sw"] is None:
-        G = (d.w_scale ** 2) * (Bb @ Bb.mT)
-    else:
-        G = Bb @ c["Sw"] @ Bb.mT                                     # (R, A, m, n_v, n_v)
-    k2 = xp.reshape((c["alpha_t"] / d.n_t) ** 2, (1, A, 1, 1, 1))
-    eye = xp.eye(d.n_v, dtype=B.dtype) if c["device"] is None else xp.eye(d.n_v, dtype=B.dtype, device=c["device"])
-    G = G + d.sigma ** 2 * (eye + k2 * xp.expand_dims(C @ C.mT, axis=1))       # Gamma_i
-    Ub = xp.reshape(U, (R, A, d.m, d.n_v, kk))
-    M = xp.sum(Ub.mT @ G @ Ub, axis=2)                               # U^T Gamma U, (R, A, k, k)
-    M = M / (xp.expand_dims(s, axis=-1) * xp.expand_dims(s, axis=-2))  # S^-1 U^T Gamma U S^-1
-    V = Vh.mT                                                        # (R, A, p, k)
-    delta = c["omega0"] - c["w0"]
-    u = delta - _mv(V, _mv(Vh, xp.broadcast_to(delta, (R, A, p))))   # (I - P)(omega0 - w0)
-    tr, qu = [], []
-    for key in ("Sig1", "Sig2", "Q"):
-        tr.append(xp.sum(M * (Vh @ c[key] @ V), axis=(-2, -1)))      # Tr(B^+ Gamma B^+T H)
-        qu.append(xp.sum((u @ c[key]) * u, axis=-1))
-    t1, t2, t3 = (xp.expand_dims(t + q, axis=-1) for t, q in zip(tr, qu))
-    a = xp.reshape(c["alpha_r"], (1, 1, d.alpha_r.size))
-    c0, c1, c2 = c["consts"]
-    return 0.5 * (c0 + c1 * a + c2 * a * a + t1 - 2.0 * a * t2 + a * a * t3)
 
 
 def _loss_conditional(omega, d, c):
@@ -247,14 +169,14 @@ def _loss_plain_full(omega, dr, d, c):
     """Literal test protocol (Eqs. 23-25) on full X_r, X_s draws, (R, A_t, A_r)."""
     xp = array_namespace(omega)
     cv = omega - c["w0"]                                             # (R, A, p)
-    dw = _task_params(dr["gwp"], c) - c["w0"]                        # (R, T, p)
+    dw = task_params(dr["gwp"], c) - c["w0"]                        # (R, T, p)
     e = xp.expand_dims(cv, axis=2) - xp.expand_dims(dw, axis=1)      # omega* - w', (R, A, T, p)
-    Xr = xp.expand_dims(_inputs(dr["Gr"], c["S"]), axis=1)           # (R, 1, T, n_r, p)
-    Xs = xp.expand_dims(_inputs(dr["Gs"], c["S"]), axis=1)
-    v = _mv(Xr, e) - d.sigma * xp.expand_dims(dr["zr"], axis=1)      # X_r omega* - y_r
-    g = _mv(Xr.mT, v)                                                # X_r^T (X_r omega* - y_r)
-    q = _mv(Xs, e) - d.sigma * xp.expand_dims(dr["zs"], axis=1)      # -(y_s - X_s omega*)
-    h = _mv(Xs, g)
+    Xr = xp.expand_dims(inputs(dr["Gr"], c["S"]), axis=1)           # (R, 1, T, n_r, p)
+    Xs = xp.expand_dims(inputs(dr["Gs"], c["S"]), axis=1)
+    v = mv(Xr, e) - d.sigma * xp.expand_dims(dr["zr"], axis=1)      # X_r omega* - y_r
+    g = mv(Xr.mT, v)                                                # X_r^T (X_r omega* - y_r)
+    q = mv(Xs, e) - d.sigma * xp.expand_dims(dr["zs"], axis=1)      # -(y_s - X_s omega*)
+    h = mv(Xs, g)
     sqq = xp.expand_dims(xp.sum(q * q, axis=-1), axis=2)             # (R, A, 1, T)
     sqh = xp.expand_dims(xp.sum(q * h, axis=-1), axis=2)
     shh = xp.expand_dims(xp.sum(h * h, axis=-1), axis=2)
@@ -267,7 +189,7 @@ def _loss_plain_reduced(omega, dr, d, c):
     """Test protocol through the exact identities of sampling.py (Sigma = I, Gaussian x)."""
     xp = array_namespace(omega)
     cv = omega - c["w0"]                                             # (R, A, p)
-    dw = _task_params(dr["gwp"], c) - c["w0"]                        # (R, T, p)
+    dw = task_params(dr["gwp"], c) - c["w0"]                        # (R, T, p)
     ee = (xp.expand_dims(xp.sum(cv * cv, axis=-1), axis=-1) - 2.0 * (cv @ dw.mT)
           + xp.expand_dims(xp.sum(dw * dw, axis=-1), axis=1))        # |omega* - w'|^2, (R, A, T)
     ne = xp.expand_dims(xp.sqrt(xp.clip(ee, min=0.0)), axis=2)       # (R, A, 1, T)
@@ -308,7 +230,7 @@ def simulate_chunk(be: Backend, d: sampling.Design, c: dict, draws: dict, *, con
     """Per-run estimates for one chunk of host draws: NumPy (R, A_t, A_r)."""
     dr = {k: be.asarray(v) for k, v in draws.items()}
     if d.estimator == "rao_blackwell":
-        return to_numpy(_loss_rao_blackwell(dr, d, c, cond_warn=cond_warn))
+        return rao_blackwell.loss(dr, d, c, cond_warn=cond_warn)
     omega = meta_train(dr, d, c, cond_warn=cond_warn)
     if d.estimator == "conditional":
         out = _loss_conditional(omega, d, c)
@@ -321,6 +243,10 @@ def simulate_chunk(be: Backend, d: sampling.Design, c: dict, draws: dict, *, con
 
 def _bytes_per_run(d: sampling.Design) -> int:
     A, Ar, T = d.alpha_t.size, d.alpha_r.size, d.test_tasks
+    if d.estimator == "rao_blackwell" and d.p < d.N and rao_blackwell.METHOD != "svd":
+        # the Gram path never forms B: per-task p x p products, then p x p per alpha_t
+        return 8 * (3 * d.m * (d.n_t + d.n_v) * d.p + 12 * d.m * d.p ** 2
+                    + 4 * d.m * d.p * (d.n_t + d.n_v) + 10 * A * d.p ** 2)
     el = 3 * d.m * (d.n_t + d.n_v) * d.p + 4 * A * d.N * d.p + A * d.m * d.n_v * d.n_t
     if d.estimator == "plain":
         if d.reduce_draws:
@@ -387,23 +313,33 @@ def simulate(*, n_t, n_v, n_r, m, p, sigma, nu=None, alpha_t, alpha_r, runs=100,
 
     ``chunk``: runs per vectorised batch (default: about 48 MiB of arrays).  ``progress``:
     tqdm bar over chunks (default: when runs >= 1000, there are several chunks and stderr
-    is a terminal).  Ctrl-C returns the finished chunks with ``interrupted=True``.
+    is a terminal).  Ctrl-C returns the finished chunks with ``interrupted=True``; code
+    that reports the result as a whole should raise :class:`SimulationInterrupted` then.
     ``cond_warn``: condition number of B above which a warning is issued.
     ``host_blas_threads``: BLAS threads of the host NumPy during the run (default 1, the
     fastest for these small batched problems; None leaves the pool alone; needs the
     optional ``threadpoolctl``, otherwise ignored).
 
+    ``runs`` must be at least 2 (ValueError otherwise, before any work).  Where the expected
+    test loss is infinite -- |p - n_v m| <= 1, or alpha_t > 0 with p < n_v and
+    (m - 1) p <= 1; exact conditions and argument in :mod:`symmaml.montecarlo.existence` --
+    ValueError naming p, n_v and m; where only the per-run variance is infinite
+    (|p - n_v m| <= 3, or alpha_t > 0 with p < n_v and (m - 1) p <= 3), an
+    :class:`~symmaml.montecarlo.existence.InfiniteVarianceWarning`: the standard error is
+    then unreliable.
+
     Returns a :class:`SimulationResult` (NumPy arrays).
     """
     t0 = time.perf_counter()
+    runs = check_runs(runs)
+    root = root_seed(seed)
     d = sampling.make_design(n_t=n_t, n_v=n_v, n_r=n_r, m=m, p=p, sigma=sigma, nu=nu,
                              alpha_t=alpha_t, alpha_r=alpha_r, w0=w0, omega0=omega0, Sigma=Sigma,
                              Sigma_w=Sigma_w, x_dist=x_dist, df=df, estimator=estimator,
                              test_tasks=test_tasks, n_s=n_s, reduce_draws=reduce_draws)
-    runs = sampling._count("runs", runs)
+    check_loss_moments(d)
     chunk = default_chunk(d, runs) if chunk is None else sampling._count("chunk", chunk)
     be = resolve_backend(backend)
-    root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     seqs = sampling.run_generators(root, runs)
     c = _constants(be, d)
     bounds = [(i, min(i + chunk, runs)) for i in range(0, runs, chunk)]

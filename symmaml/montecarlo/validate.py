@@ -1,8 +1,10 @@
 """Theory vs simulation: the derived Theorems 1-3 against seeded Monte Carlo of MAML.
 
 This is the only module of :mod:`symmaml.montecarlo` that uses :mod:`symmaml.numeric`
-(hence SymPy, through the compiled theorem losses); it is imported lazily and never
-by ``symmaml.montecarlo`` itself, which stays a pure array layer.
+(hence SymPy, through the compiled theorem losses); the package loads it only on first
+access (``symmaml.montecarlo.validate``), so ``import symmaml.montecarlo`` stays a pure
+array layer.  Every simulation here that Ctrl-C stops raises
+:class:`~symmaml.montecarlo.SimulationInterrupted` rather than reporting the runs done.
 
 * :data:`FIGURES` -- the parameter sets of the paper's Figs. 2a/2b (Theorem 1),
   3a/3b (Theorem 2), 4a/4b (Theorem 3) and 6a-6d, each with the swept learning rate
@@ -55,7 +57,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .simulate import simulate
+from .simulate import SimulationInterrupted, check_runs, simulate
 
 __all__ = ["Figure", "FIGURES", "ValidationResult", "ScalingResult", "validate",
            "validate_all", "theory_curve", "gap_scaling", "format_table", "to_records",
@@ -301,9 +303,14 @@ def validate(figure, runs: int | None = None, seed: int | None = 0, estimator: s
     level of the Bonferroni-corrected z test over the rows.  ``theory``: optional callable
     ``theory(alpha_t, alpha_r) -> array`` replacing the theorem (e.g. a deliberately wrong
     one, to check that the test rejects it).
+
+    ``runs`` must be at least 2.  A simulation stopped by Ctrl-C raises
+    :class:`~symmaml.montecarlo.SimulationInterrupted` (a ``KeyboardInterrupt``) carrying the
+    partial simulation as ``.result`` (None if no run had finished): its runs are too few
+    for the verdict asked for.
     """
     fig = _figure(figure)
-    runs = fig.runs if runs is None else int(runs)
+    runs = fig.runs if runs is None else check_runs(runs)
     grid = np.asarray(fig.alphas if alphas is None else alphas, dtype=float).reshape(-1)
     at, ar = (grid, fig.fixed) if fig.sweep == "alpha_t" else (fig.fixed, grid)
     S, Sw = fig.matrices()
@@ -311,9 +318,15 @@ def validate(figure, runs: int | None = None, seed: int | None = 0, estimator: s
     if Sw is not None:
         sim_kw.pop("nu")
     t0 = time.perf_counter()
-    r = simulate(**sim_kw, alpha_t=at, alpha_r=ar, runs=runs, seed=seed, estimator=estimator,
-                 backend=backend, w0=fig.w0, omega0=fig.omega0, Sigma=S, Sigma_w=Sw,
-                 progress=progress)
+    try:
+        r = simulate(**sim_kw, alpha_t=at, alpha_r=ar, runs=runs, seed=seed, estimator=estimator,
+                     backend=backend, w0=fig.w0, omega0=fig.omega0, Sigma=S, Sigma_w=Sw,
+                     progress=progress)
+    except KeyboardInterrupt as e:      # before the first chunk finished: nothing to attach
+        raise SimulationInterrupted(f"Fig. {fig.name}: interrupted before any run finished") from e
+    if r.interrupted:
+        raise SimulationInterrupted(f"Fig. {fig.name}: interrupted after {r.runs} of {runs} runs; "
+                                    "no verdict", result=r)
     elapsed = time.perf_counter() - t0
     th = (theory_curve(fig, at, ar) if theory is None
           else np.broadcast_to(np.asarray(theory(np.asarray(at), np.asarray(ar)), float), grid.shape))
@@ -338,9 +351,21 @@ def validate(figure, runs: int | None = None, seed: int | None = 0, estimator: s
 
 
 def validate_all(figures=None, runs: int | None = None, seed: int | None = 0, **kw) -> list:
-    """:func:`validate` on several figures (default: all of :data:`FIGURES`)."""
+    """:func:`validate` on several figures (default: all of :data:`FIGURES`).
+
+    Ctrl-C raises :class:`~symmaml.montecarlo.SimulationInterrupted` whose ``completed``
+    holds the figures validated before it."""
     names = list(FIGURES) if figures is None else list(figures)
-    return [validate(f, runs=runs, seed=seed, **kw) for f in names]
+    if runs is not None:
+        runs = check_runs(runs)
+    done = []
+    for f in names:
+        try:
+            done.append(validate(f, runs=runs, seed=seed, **kw))
+        except SimulationInterrupted as e:
+            raise SimulationInterrupted(f"interrupted at Fig. {_figure(f).name} after {len(done)} "
+                                        f"of {len(names)} figures", e.result, done) from e
+    return done
 
 
 # ----------------------------------------------------------------------------- gap scaling
@@ -414,7 +439,10 @@ def gap_scaling(theorem, sizes=None, runs: int = 500, seed: int | None = 0, *, a
     ``sizes`` (default 40, 80, 160, 320), alpha_r = 0.2, alpha_t in ``alphas`` (default
     -0.5, 0.5); the size is m.  Points whose gap is not 2 standard errors away from 0,
     or whose sign differs from the smallest size's, are left out of the fit (``used``).
+    ``runs`` must be at least 2; Ctrl-C raises :class:`~symmaml.montecarlo.SimulationInterrupted`
+    (``completed``: the simulations of the sizes already done).
     """
+    runs = check_runs(runs)
     t = int(theorem)
     if t == 1:
         sizes = np.asarray([1, 2, 4, 8] if sizes is None else sizes, dtype=int)
@@ -435,11 +463,18 @@ def gap_scaling(theorem, sizes=None, runs: int = 500, seed: int | None = 0, *, a
     from ..numeric.losses import loss_function
     f = loss_function(t)
     t0 = time.perf_counter()
-    gaps, ses = [], []
+    gaps, ses, sims = [], [], []
     for k in sizes:
         P = make(k)
-        r = simulate(**P, alpha_t=alphas, alpha_r=0.2, runs=runs, seed=seed, estimator=estimator,
-                     backend=backend, progress=progress)
+        where = f"gap scaling interrupted at {size_name} = {P[size_name]}"
+        try:
+            r = simulate(**P, alpha_t=alphas, alpha_r=0.2, runs=runs, seed=seed,
+                         estimator=estimator, backend=backend, progress=progress)
+        except KeyboardInterrupt as e:
+            raise SimulationInterrupted(where, None, sims) from e
+        if r.interrupted:
+            raise SimulationInterrupted(f"{where} after {r.runs} of {runs} runs", r, sims)
+        sims.append(r)
         kw = dict(P, delta_sq=0.0) if "delta_sq" in f.arg_names else P
         th = np.broadcast_to(np.asarray(f(alpha_t=alphas, alpha_r=0.2, **kw), float), alphas.shape)
         gaps.append((np.asarray(r.mean) - th) / th)

@@ -83,11 +83,12 @@ class CheckedFunction:
     def _check(self, values, kwargs):
         named = dict(zip(self.arg_names, values))
         named.update({k: v for k, v in kwargs.items() if k in self.arg_names})
-        # host copies only of the (small) size and noise arguments; non-finite alphas are
-        # caught by the wrapped function's finiteness check on its result
+        # host copies of the sizes, noise levels and alpha_t (the existence of the loss
+        # can depend on its sign); a non-finite alpha_r is caught by the wrapped
+        # function's finiteness check on its result
         check_arrays(self.theorem, {**self._fixed, **{
             k: to_numpy(v) if hasattr(v, "shape") else np.asarray(v)
-            for k, v in named.items() if k not in ("alpha_t", "alpha_r")}})
+            for k, v in named.items() if k != "alpha_r"}})
 
     def __call__(self, *values, **kwargs):
         self._check(values, kwargs)

@@ -14,11 +14,14 @@ The rules:
   the Gram matrix of the N = n_v m validation rows (Eqs. 22-27): (B B^T)^{-1}, N x N, for
   p > N and (B^T B)^{-1}, p x p, for p < N.  At alpha_t = 0, B has Gaussian rows and these are
   inverse-Wishart matrices, whose mean exists iff dof - dim - 1 > 0: p - N - 1 > 0,
-  respectively N - p - 1 > 0.  The divergence comes from the smallest eigenvalue of the Gram
-  matrix, whose density near 0 (~ lambda^{(|p - N| - 1)/2}) does not change when
-  alpha_t != 0 reshapes the rows, so |p - N| <= 1 gives an infinite loss for every alpha_t
-  (the simulator refuses the same points, :mod:`symmaml.montecarlo.simulate`).  The theorems'
-  asymptotic expressions stay finite there, which would be a silent wrong answer.
+  respectively N - p - 1 > 0.  The divergence comes from the smallest singular value of B,
+  P(s_min^2 < eps) ~ eps^{c/2} with c = |p - N| + 1, so |p - N| <= 1 gives an infinite loss
+  for every alpha_t.  One more case for p < N: with alpha_t > 0 and p < n_v, each task's
+  A_t = I - alpha_t X_t^T X_t / n_t can be singular, c becomes min(|p - N| + 1,
+  (m - 1) p + 1), and the loss is infinite when (m - 1) p <= 1 (m = 1, or m = 2 with p = 1).
+  The argument, with a tail-index check by simulation, is in
+  :mod:`symmaml.montecarlo.existence`; the simulator refuses the same points.  The
+  theorems' asymptotic expressions stay finite there, which would be a silent wrong answer.
 
 User values may be Python or NumPy numbers, SymPy objects, or strings holding a plain number
 (``"1/5"``, ``"0.2"``), which are parsed by :class:`sympy.Rational`, never evaluated.
@@ -141,16 +144,25 @@ def check_arrays(theorem: str, values: dict) -> None:
     else:
         wrong, infinite = pv >= nvm, pv >= nvm - 1
         need = ("p < n_v m (underparameterized)", "use Theorem 1")
+        if "alpha_t" in arr:
+            # singular A_t in every task (see the module docstring)
+            at, pv, nvm, nv, mv = np.broadcast_arrays(arr["alpha_t"], pv, nvm, arr["n_v"],
+                                                      arr["m"])
+            infinite = infinite | ((at > 0) & (pv < nv) & ((mv - 1) * pv <= 1))
     if np.any(wrong):
         i = np.argwhere(wrong)[0]
         raise ValueError(f"Theorem {t} needs {need[0]}; got p = {_int(pv[tuple(i)])}, "
                          f"n_v m = {_int(nvm[tuple(i)])}: {need[1]}")
     if np.any(infinite):
-        i = np.argwhere(infinite)[0]
+        i = tuple(np.argwhere(infinite)[0])
+        why = (f"the inverse Gram matrix of the validation data has no mean unless "
+               f"{finite_loss_condition(t)}")
+        if REGIMES[t] == "under" and abs(float(pv[i]) - float(nvm[i])) > 1:
+            why = ("with alpha_t > 0, p < n_v and (m - 1) p <= 1 the adapted inputs are "
+                   "singular in every task")
         raise ValueError(
-            f"Theorem {t}: the expected test loss is infinite at p = {_int(pv[tuple(i)])}, "
-            f"n_v m = {_int(nvm[tuple(i)])} (the inverse Gram matrix of the validation data "
-            f"has no mean unless {finite_loss_condition(t)})")
+            f"Theorem {t}: the expected test loss is infinite at p = {_int(pv[i])}, "
+            f"n_v m = {_int(nvm[i])} ({why})")
 
 
 def _int(x) -> str:

@@ -7,6 +7,10 @@ import pytest
 from symmaml.montecarlo import (IllConditionedWarning, SingularOuterProblemError, outer_solve,
                                 simulate)
 
+from symmaml.montecarlo import sampling
+from symmaml.montecarlo.backend import resolve_backend
+from symmaml.montecarlo.simulate import _constants, simulate_chunk
+
 from mc_helpers import EPS
 
 
@@ -46,17 +50,32 @@ def test_ill_conditioned_warns(rng):
     assert np.all(np.isfinite(x))
 
 
-def test_simulate_singular_is_an_error():
-    """Rademacher, p = 1: X_t^T X_t = n_t exactly, so alpha_t = 1 makes B = 0."""
+@pytest.mark.parametrize("estimator", ["plain", "conditional", "rao_blackwell"])
+def test_simulate_singular_is_an_error(estimator):
+    """Rademacher, p = 1: X_t^T X_t = n_t exactly, so alpha_t = 1 makes B = 0 (the
+    Rao-Blackwell Gram path hands the singular B^T B to the SVD, which raises)."""
     with pytest.raises(SingularOuterProblemError):
         simulate(n_t=3, n_v=2, n_r=2, m=2, p=1, sigma=1.0, nu=0.5, alpha_t=1.0, alpha_r=0.2,
-                 runs=2, seed=0, x_dist="rademacher", test_tasks=2, n_s=2)
+                 runs=2, seed=0, x_dist="rademacher", test_tasks=2, n_s=2, estimator=estimator)
 
 
-def test_interpolation_threshold_is_finite():
-    """p = n_v m (square B): finite values, possibly with a conditioning warning, never NaN."""
+INTERPOLATION = dict(n_t=5, n_v=3, n_r=4, m=4, p=12, sigma=0.5, nu=0.5, alpha_t=[-0.5, 0.0, 0.5],
+                     alpha_r=0.2)
+
+
+def test_interpolation_threshold_is_refused():
+    """p = n_v m: the expected test loss is infinite (existence.py), so no number is reported."""
+    with pytest.raises(ValueError, match="infinite at p=12, n_v=3, m=4"):
+        simulate(**INTERPOLATION, runs=40, seed=1, estimator="conditional")
+
+
+@pytest.mark.parametrize("estimator", ["plain", "conditional", "rao_blackwell"])
+def test_interpolation_threshold_per_run_values_are_finite(estimator):
+    """Square B: each run's value is finite (possibly with a conditioning warning), never NaN."""
+    d = sampling.make_design(**INTERPOLATION, estimator=estimator, test_tasks=3, n_s=4)
+    be = resolve_backend("numpy")
+    draws = sampling.draw_chunk(sampling.run_generators(np.random.SeedSequence(1), 40), d)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", IllConditionedWarning)
-        r = simulate(n_t=5, n_v=3, n_r=4, m=4, p=12, sigma=0.5, nu=0.5, alpha_t=[-0.5, 0.0, 0.5],
-                     alpha_r=0.2, runs=40, seed=1, estimator="conditional")
-    assert np.all(np.isfinite(r.values))
+        values = simulate_chunk(be, d, _constants(be, d), draws)
+    assert values.shape == (40, 3, 1) and np.all(np.isfinite(values))

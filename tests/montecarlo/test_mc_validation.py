@@ -104,3 +104,38 @@ if not _cuda_available():  # on a GPU machine test_mc_backends checks the CUDA p
         pytest.importorskip("torch")
         with pytest.raises(ValueError, match="CUDA is not available"):
             call(backend="torch:cuda")
+
+
+# ------------------------------------------------------------------ runs = 1
+def _no_work(monkeypatch):
+    """Make any simulation work fail loudly, so a refusal is seen to come first."""
+    def boom(*a, **k):
+        raise AssertionError("work started before runs was checked")
+    sim = sys.modules["symmaml.montecarlo.simulate"]
+    monkeypatch.setattr(sim, "simulate_chunk", boom)
+    monkeypatch.setattr(sim.sampling, "draw_chunk", boom)
+
+
+@pytest.mark.parametrize("estimator", ["plain", "conditional", "rao_blackwell"])
+def test_one_run_is_refused(monkeypatch, estimator):
+    """A standard error needs two runs: runs = 1 would report stderr = nan."""
+    from symmaml.montecarlo import reference_simulate
+    _no_work(monkeypatch)
+    with pytest.raises(ValueError, match=r"runs must be at least 2.*got 1"):
+        call(runs=1, estimator=estimator)
+    with pytest.raises(ValueError, match="runs must be at least 2"):
+        reference_simulate(**dict(BASE, runs=1, estimator=estimator))
+
+
+def test_one_run_is_refused_by_validation(monkeypatch):
+    from symmaml.montecarlo.validate import gap_scaling, validate, validate_all
+    _no_work(monkeypatch)
+    for fn, args in ((validate, ("2b",)), (validate_all, (["2a", "2b"],)), (gap_scaling, (1,))):
+        with pytest.raises(ValueError, match="runs must be at least 2"):
+            fn(*args, runs=1)
+
+
+@pytest.mark.parametrize("bad", [-1, 2.5, "x"])
+def test_bad_seed(bad):
+    with pytest.raises(ValueError, match="seed"):
+        call(seed=bad)

@@ -24,6 +24,16 @@ def test_infinite_expected_loss_refused(theorem, p, nvm):
         loss_function(theorem)(**kw)
 
 
+def test_singular_tasks_make_theorem2_infinite_for_positive_alpha_t():
+    """m = 1, p < n_v: A_t can be singular in the only task (montecarlo.existence)."""
+    kw = dict(FIG3, n_v=40, m=1, p=30)
+    with pytest.raises(ValueError, match="singular in every task"):
+        theory.loss(2, **dict(kw, alpha_t=0.1))
+    with pytest.raises(ValueError, match="singular in every task"):
+        loss_function(2)(**dict(kw, alpha_t=np.array([-0.1, 0.1])))
+    assert math.isfinite(float(loss_function(2)(**dict(kw, alpha_t=-0.1))))
+
+
 @pytest.mark.parametrize("theorem,p,nvm", [(1, 8, 6), (2, 4, 6)])
 def test_first_finite_point_accepted(theorem, p, nvm):
     kw = dict(FIG2 if theorem == 1 else FIG3, p=p, n_v=1, m=nvm)
@@ -100,3 +110,25 @@ def test_phase_map_refuses_unknown_and_impossible_and_warns_at_edges():
         phase_map(2, **dict(kw, p=[30, 3000]))
     with pytest.warns(RuntimeWarning, match="edge"):
         phase_map(2, alpha_t=np.linspace(0.0, 0.5, 11), **kw)
+
+
+def test_theory_and_simulator_refuse_the_same_points():
+    """Two homes would be one too many, but the simulator may not import the (SymPy) theory
+    package: this test keeps symmaml.montecarlo.existence and theory.regime in step."""
+    from symmaml.montecarlo.existence import loss_moments
+    for n_v in (1, 2, 5):
+        for m in (1, 2, 3):
+            for p in range(1, 16):
+                N = n_v * m
+                if p == N:
+                    continue
+                for at in (-0.3, 0.0, 0.3):
+                    t = 1 if p > N else 2
+                    sim_finite = loss_moments(p=p, n_v=n_v, m=m, alpha_t=at, sigma=1.0).mean_finite
+                    try:
+                        theory.check_values(str(t), dict(p=p, n_v=n_v, m=m, alpha_t=at))
+                        th_finite = True
+                    except ValueError as exc:
+                        assert "infinite" in str(exc)
+                        th_finite = False
+                    assert sim_finite == th_finite, (p, n_v, m, at)
