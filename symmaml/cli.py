@@ -313,12 +313,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    import warnings
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
-        return args.func(args)
-    except KeyboardInterrupt:
-        print("symmaml: interrupted (Ctrl-C); the files written so far are kept",
+        with warnings.catch_warnings():
+            # the simulator's own note on returning partial runs: the CLI stops instead and
+            # says so in one line
+            warnings.filterwarnings("ignore", message="interrupted: returning",
+                                    category=RuntimeWarning)
+            return args.func(args)
+    except KeyboardInterrupt as exc:
+        partial = getattr(exc, "result", None)      # montecarlo.SimulationInterrupted
+        runs = f" after {partial.runs} runs of a simulation" if partial is not None else ""
+        print(f"symmaml: interrupted (Ctrl-C){runs}; the files written so far are kept",
               file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:

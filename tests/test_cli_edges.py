@@ -110,3 +110,31 @@ def test_validate_interrupted_exits_130(monkeypatch, capsys):
     monkeypatch.setattr(validate, "validate", _interrupt)
     assert main(["validate", "--figure", "2b"]) == 130
     assert "interrupted" in capsys.readouterr().err
+
+
+def test_sigint_during_a_simulation_exits_130_not_0():
+    """A real SIGINT: validate used to swallow it and exit 0 with the runs done so far."""
+    import signal
+    import threading
+    proc = subprocess.Popen([sys.executable, "-m", "symmaml", "validate", "--figure", "2b",
+                             "--runs", "1000000", "--progress"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    seen, err = threading.Event(), []
+
+    def read():
+        for chunk in iter(lambda: proc.stderr.read(64), ""):
+            err.append(chunk)
+            if "run/s" in "".join(err[-3:]):
+                seen.set()
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        assert seen.wait(120), "the simulation never started: " + "".join(err)[-500:]
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=120)
+    finally:
+        proc.kill()
+    reader.join(10)
+    text = "".join(err)
+    assert proc.returncode == 130
+    assert "interrupted (Ctrl-C) after" in text and "Traceback" not in text
