@@ -224,6 +224,7 @@ class FigureData:
     expected_inaccurate: bool
     validation: object            # the ValidationResult behind the points
     elapsed: float
+    from_cache: bool = False      # the simulation was read back from the disk cache
 
     @property
     def rel_gap(self) -> np.ndarray:
@@ -248,6 +249,7 @@ def figure_data(name, runs=None, seed: int | None = 0, backend: str = "numpy", *
                 progress: bool = False) -> FigureData:
     """Theory curve, Monte Carlo points and optimum of figure ``name`` (no drawing)."""
     from ..montecarlo.validate import validate
+    from .simcache import cached_validation
     key = _name(name)
     fig = _spec(key)
     t0 = time.perf_counter()
@@ -264,8 +266,10 @@ def figure_data(name, runs=None, seed: int | None = 0, backend: str = "numpy", *
     if K < 2 or C < 2:
         raise ValueError("points and curve_points must be at least 2")
     grid = np.round(np.linspace(lo, hi, int(K)), 10) + 0.0
-    v = validate(fig, runs=R, seed=seed, estimator=estimator, alphas=grid, backend=backend,
-                 progress=progress)
+    v, from_cache = cached_validation(
+        fig, lambda: validate(fig, runs=R, seed=seed, estimator=estimator, alphas=grid,
+                              backend=backend, progress=progress),
+        runs=R, seed=seed, estimator=estimator, alphas=grid, backend=backend)
     curve_alpha = np.linspace(lo, hi, int(C))
     curve_loss = _curve_fn(fig)(curve_alpha)
     x, y, how = theory_optimum(key, lo, hi)
@@ -275,7 +279,8 @@ def figure_data(name, runs=None, seed: int | None = 0, backend: str = "numpy", *
                       mc=v.mc, stderr=v.stderr, theory=v.theory, optimum=x, optimum_loss=y,
                       optimum_how=how, runs=v.runs, seed=seed, estimator=estimator,
                       backend=v.backend, expected_inaccurate=fig.expected_inaccurate,
-                      validation=v, elapsed=time.perf_counter() - t0)
+                      validation=v, elapsed=time.perf_counter() - t0,
+                      from_cache=from_cache)
 
 
 # ----------------------------------------------------------------------------- drawing

@@ -38,6 +38,7 @@ class ReportResult:
     validations: list = field(default_factory=list)
     summary: list = field(default_factory=list)
     interrupted: bool = False
+    cached_figures: list = field(default_factory=list)   # simulations read from the disk cache
 
     @property
     def claims_as_established(self) -> bool:
@@ -126,6 +127,8 @@ def run_report(out, *, quick: bool = False, full: bool = False, runs=None, seed:
                              file=sys.stderr):
                 data = figure_data(name, runs=runs, seed=seed, backend=backend, quick=quick,
                                    full=full)
+                if data.from_cache:
+                    res.cached_figures.append(name)
                 drawn[name] = draw_figure(name, out / "figures", data=data)
                 res.files.extend(drawn[name])
                 res.validations.append(data.validation)
@@ -171,6 +174,10 @@ def run_report(out, *, quick: bool = False, full: bool = False, runs=None, seed:
                "the theory does not apply (Fig. 6b-c)."), ""]
     if res.validations:
         lines.append(format_table(res.validations))
+    if res.cached_figures:
+        lines += ["", "Simulations of Figs. " + ", ".join(res.cached_figures) + " were read "
+                  "back from the disk cache: same inputs, seed and code as the run that "
+                  "computed them, hence the same numbers (`SYMMAML_NO_DISK_CACHE=1` recomputes)."]
     lines += ["", "## Figures", ""]
     for name, paths in drawn.items():
         png = [p for p in paths if p.suffix == ".png"]
