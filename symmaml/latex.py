@@ -7,37 +7,32 @@ transcriptions of the paper are the claims' *printed* sides, taken from
 :mod:`symmaml.claims`.  Long rational expressions are regrouped (by sigma^2, nu^2,
 |omega_0 - w_0|^2, with factored coefficients and the named quantities h_t, h_r, H_t, H_r
 put back) and broken over lines, so the document only needs plain ``amsmath``: every
-LaTeX package used ships with Debian's ``texlive-latex-base``.
+LaTeX package used ships with Debian's ``texlive-latex-base``.  The layout, the readable
+forms and the pdflatex run live in :mod:`symmaml.rendering`; this module assembles the
+sections and re-exports the public names.
 
 Sections (``document(sections=...)``): ``"lemmas"``, ``"theorems"``, ``"derived"``,
 ``"claims"`` (default: all four, in this order).
 """
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
-import tempfile
-import time
-import unicodedata
 from pathlib import Path
 
-from sympy import (Add, Basic, Mul, Symbol, Trace, collect, expand, factor, factor_list,
-                   fraction, sympify)
-from sympy.polys.polyerrors import PolynomialError
-from sympy.matrices.expressions import MatAdd, MatMul, MatrixExpr
+from sympy import Basic, Symbol, collect, expand
 
-from .io import atomic_write_bytes, atomic_write_text
-from .printing import paper_latex
+from .io import atomic_write_text
+from .printing import paper_latex  # noqa: F401  (part of this module's namespace before)
+from .rendering.forms import _factor, _symbols, _where_named, readable  # noqa: F401
+from .rendering.layout import (_LINE_WIDTH, _display, _lines, _tag, _tex, _tt,  # noqa: F401
+                               _width, escape_text)
+from .rendering.pdf import PdflatexNotFoundError, compile_pdf
 
-__all__ = ["SECTIONS", "document", "write_document", "compile_pdf", "escape_text"]
+__all__ = ["SECTIONS", "document", "write_document", "compile_pdf", "escape_text",
+           "PdflatexNotFoundError"]
 
 #: The document's sections, in order.
 SECTIONS = ("lemmas", "theorems", "derived", "claims")
-
-#: Estimated width (in "characters" of 10pt math) of a display line on A4 with 2 cm margins.
-_LINE_WIDTH = 72.0
 
 _PREAMBLE = r"""\documentclass[10pt]{article}
 \usepackage[a4paper,margin=2cm]{geometry}
@@ -65,380 +60,6 @@ Approximation steps are written with $\simeq$, followed by their error order.
 """
 
 # ------------------------------------------------------------------------------------------
-# text escaping
-
-
-_TEXT_ESCAPES = {
-    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "_": r"\_", "^": r"\^{}",
-    "#": r"\#", "%": r"\%", "&": r"\&", "~": r"\~{}", "$": r"\$",
-    # OT1 text fonts have no | < > glyphs (they print as a dash and inverted ! ?)
-    "|": r"\ensuremath{|}", "<": r"\ensuremath{<}", ">": r"\ensuremath{>}",
-}
-
-
-def _unicode(ch: str) -> str:
-    """A LaTeX rendering of a non-ASCII character (Greek letters, a few symbols)."""
-    special = {"≈": r"\ensuremath{\approx}", "≥": r"\ensuremath{\geq}",
-               "≤": r"\ensuremath{\leq}", "≠": r"\ensuremath{\neq}", "−": "-",
-               "×": r"\ensuremath{\times}", "·": r"\ensuremath{\cdot}", "ᵀ": r"\ensuremath{^T}",
-               "→": r"\ensuremath{\to}", "±": r"\ensuremath{\pm}", "∞": r"\ensuremath{\infty}",
-               "–": "--", "—": "---", "’": "'", "‘": "`", "“": "``", "”": "''", "…": "...",
-               "²": r"\ensuremath{^2}", "³": r"\ensuremath{^3}", "√": r"\ensuremath{\surd}"}
-    if ch in special:
-        return special[ch]
-    name = unicodedata.name(ch, "")
-    m = re.fullmatch(r"GREEK (SMALL|CAPITAL) LETTER ([A-Z]+)", name)
-    if m:
-        letter = m.group(2).lower()
-        if m.group(1) == "CAPITAL":
-            letter = letter.capitalize()
-        return r"\ensuremath{\%s}" % letter
-    return "?"
-
-
-def escape_text(text: str, breakable: bool = False) -> str:
-    """Escape ``text`` for LaTeX's text mode (``_ ^ # % & ~ $ { } \\`` and non-ASCII).
-
-    ``breakable`` allows line breaks after ``*``, ``/``, ``(`` and ``,`` (for long ASCII
-    formulas set in ``\\texttt``)."""
-    out = []
-    for ch in str(text):
-        if ch in _TEXT_ESCAPES:
-            out.append(_TEXT_ESCAPES[ch])
-        elif ord(ch) > 127:
-            out.append(_unicode(ch))
-        elif ch == "\n":
-            out.append(" ")
-        else:
-            out.append(ch)
-            if breakable and ch in "*/(,=":
-                out.append(r"\allowbreak{}")
-    return "".join(out)
-
-
-def _tt(text: str) -> str:
-    """ASCII formula text set in typewriter type, with break points."""
-    return r"\texttt{%s}" % escape_text(text, breakable=True)
-
-
-def _tag(equation) -> str:
-    return r"\tag{%s}" % escape_text(str(equation)).replace("-", "--")
-
-
-# ------------------------------------------------------------------------------------------
-# width estimation and line breaking
-
-_TOKEN = re.compile(r"\\[A-Za-z]+|\\.|[{}^_]|\s+|.")
-_ZERO_WIDTH = {r"\left", r"\right", r"\Bigl", r"\Bigr", r"\bigl", r"\bigr", r"\displaystyle",
-               r"\allowbreak", r"\!"}
-_GROUP_COMMANDS = {r"\mathrm", r"\operatorname", r"\mathbb", r"\text", r"\mathcal",
-                   r"\texttt", r"\mathbf", r"\boldsymbol"}
-
-
-def _width(latex: str) -> float:
-    """A rough visual width of a LaTeX math string, in characters."""
-    toks = _TOKEN.findall(latex)
-    pos = 0
-
-    def arg():
-        nonlocal pos
-        if pos >= len(toks):
-            return 0.0
-        t = toks[pos]
-        pos += 1
-        if t == "{":
-            return seq("}")
-        return 1.0 if not t.isspace() else arg()
-
-    def seq(until=None):
-        nonlocal pos
-        w = 0.0
-        while pos < len(toks):
-            t = toks[pos]
-            pos += 1
-            if t == until:
-                break
-            if t == "{":
-                w += seq("}")
-            elif t == "}" or t.isspace() or t in _ZERO_WIDTH:
-                continue
-            elif t in ("^", "_"):
-                w += 0.7 * arg()
-            elif t in (r"\frac", r"\dfrac", r"\tfrac"):
-                w += max(arg(), arg()) + 0.4
-            elif t in _GROUP_COMMANDS:
-                w += arg()
-            elif t in ("+", "-", "=", "<", ">", r"\simeq", r"\leq", r"\geq"):
-                w += 2.2
-            elif t == r"\quad":
-                w += 2.0
-            else:
-                w += 1.0
-        return w
-
-    return seq()
-
-
-def _signed(latex: str) -> tuple[str, str]:
-    """Split a leading minus sign off a term's LaTeX: ``("-", rest)`` or ``("+", latex)``."""
-    s = latex.strip()
-    if s.startswith("-"):
-        return "-", s[1:].lstrip()
-    return "+", s
-
-
-def _is_sum(expr) -> bool:
-    return isinstance(expr, (Add, MatAdd))
-
-
-def _terms(expr) -> list:
-    if isinstance(expr, list):
-        return expr
-    if isinstance(expr, Add):
-        return list(expr.as_ordered_terms())
-    return list(expr.args)
-
-
-def _lines(expr, width: float = _LINE_WIDTH) -> list[str]:
-    """``expr`` (a SymPy expression, or a list of terms meaning their sum) as LaTeX lines
-    that together form the expression; each fits ``width`` where a break point exists."""
-    if not isinstance(expr, list):
-        whole = paper_latex(expr)
-        if _width(whole) <= width:
-            return [whole]
-    if isinstance(expr, list) or _is_sum(expr):
-        return _sum_lines(_terms(expr), width)
-    if isinstance(expr, Mul) and not isinstance(expr, MatrixExpr):
-        num, den = fraction(expr)
-        adds = [f for f in Mul.make_args(num) if isinstance(f, Add)]
-        if adds:
-            big = max(adds, key=lambda f: len(f.args))
-            rest = expr / big
-            prefix = {1: "", -1: "-"}.get(rest, None)
-            if prefix is None:
-                prefix = paper_latex(rest)
-            if _width(prefix) < width / 2:
-                inner = _lines(big, width - 4)
-                inner[0] = r"%s \Bigl(%s" % (prefix, inner[0])
-                inner[-1] += r"\Bigr)"
-                return inner
-    if isinstance(expr, MatMul):
-        scalars = [a for a in expr.args if not isinstance(a, MatrixExpr)]
-        mats = [a for a in expr.args if isinstance(a, MatrixExpr)]
-        if scalars and mats:
-            matrix = paper_latex(MatMul(*mats))
-            inner = _lines(Mul(*scalars), width - 4 - _width(matrix))
-            if len(inner) > 1 or _width(inner[0]) + _width(matrix) > width:
-                inner[0] = r"\Bigl[%s" % inner[0]
-                inner[-1] += r"\Bigr] %s" % matrix
-                return inner
-    whole = paper_latex(expr)
-    if _width(whole) > 1.25 * width:
-        return [r"\resizebox{0.92\linewidth}{!}{$\displaystyle %s$}" % whole]
-    return [whole]
-
-
-def _sum_lines(terms, width) -> list[str]:
-    lines: list[str] = []
-    current = ""
-    for i, term in enumerate(terms):
-        sign, body = _signed(paper_latex(term))
-        joiner = ("- " if sign == "-" else "") if i == 0 else f"{sign} "
-        piece = joiner + body
-        if _width(piece) <= width:
-            if current and _width(current + " " + piece) > width:
-                lines.append(current)
-                current = piece
-            else:
-                current = f"{current} {piece}".strip()
-            continue
-        if current:
-            lines.append(current)
-            current = ""
-        sub = _lines(term if sign == "+" else -term, width - 2)
-        sub[0] = joiner + sub[0]
-        lines.extend(sub[:-1])
-        current = sub[-1]
-    if current or not lines:
-        lines.append(current)
-    return lines
-
-
-def _display(lhs: str | None, rhs, rel: str = "=", tag=None, tail: str = "") -> str:
-    """An ``align*`` display ``lhs rel rhs [tail]`` broken over lines, with ``\\tag``."""
-    lhs = lhs or ""
-    if _width(lhs) > 0.4 * _LINE_WIDTH:
-        # a long left-hand side gets a line of its own
-        lines = _lines(rhs, _LINE_WIDTH - 10)
-        if tail:
-            lines.append(tail)
-        rows = ["&" + lhs + (" " + _tag(tag) if tag is not None else "")]
-        rows += [(r"&\quad %s " % rel if i == 0 else r"&\qquad ") + ("{}" if i and
-                 line.startswith(("+", "-")) else "") + line for i, line in enumerate(lines)]
-        return "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}\n"
-    first_width = _LINE_WIDTH - _width(lhs) - 3
-    lines = _lines(rhs, max(first_width, 40.0))
-    if len(lines) > 1 and first_width < _LINE_WIDTH - 8:
-        # continuation lines start at the relation sign: give them the full width again
-        rest = _lines(rhs, _LINE_WIDTH - 10)
-        if len(rest) < len(lines):
-            lines = rest
-    if tail:
-        if _width(lines[-1] + tail) > _LINE_WIDTH - 6:
-            lines.append(tail)
-        else:
-            lines[-1] += " " + tail
-    rows = []
-    for i, line in enumerate(lines):
-        if line.startswith(("+", "-")) and i:
-            line = "{}" + line
-        rows.append((f"{lhs} &{rel} " if i == 0 else r"&\quad ") + line)
-    if tag is not None:
-        rows[0] += " " + _tag(tag)
-    return "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}\n"
-
-
-# ------------------------------------------------------------------------------------------
-# readable forms of long expressions
-
-
-def _symbols():
-    from . import symbols
-    return symbols
-
-
-def _named_scalars():
-    """{expanded numerator: replacement} for h_t n_t and h_r n_r (Eqs. 6-7)."""
-    from .theory import h_r, h_t
-    s = _symbols()
-    return {expand(h_t() * s.n_t): s.n_t * Symbol("h_t"),
-            expand(h_r() * s.n_r): s.n_r * Symbol("h_r")}
-
-
-def _named_matrices():
-    """{H(alpha_t, n_t): H_t, H(alpha_r, n_r): H_r} (Eqs. 15-16)."""
-    from sympy import MatrixSymbol
-    from .theory import H
-    s = _symbols()
-    return {H(s.alpha_t, s.n_t): MatrixSymbol("H_t", s.p, s.p),
-            H(s.alpha_r, s.n_r): MatrixSymbol("H_r", s.p, s.p)}
-
-
-def _polish_factor(f, named):
-    """A factor of a coefficient: a named quantity, or a polynomial grouped by alpha's."""
-    for target, name in named.items():
-        if f == target:
-            return name
-        if f == -target:
-            return -name
-    s = _symbols()
-    if isinstance(f, Add) and len(f.args) > 6 and f.has(s.alpha_r, s.alpha_t):
-        return collect(f, [s.alpha_r, s.alpha_t], factor)
-    return f
-
-
-def _factor_dict(expr):
-    coeff, factors = factor_list(expr)
-    out: dict = {}
-    for f, e in factors:
-        out[f] = out.get(f, 0) + e
-    return coeff, out
-
-
-def _factored(expr, named):
-    """``expr`` factored, with named quantities put back and big polynomial factors grouped
-    by powers of alpha_r, alpha_t."""
-    try:
-        coeff, factors = _factor_dict(expr)
-    except PolynomialError:
-        return factor(expr)
-    out = coeff
-    for f, e in factors.items():
-        out = out * _polish_factor(f, named) ** e
-    return out
-
-
-def _factored_rational(expr, named):
-    """A rational function as (factored numerator) / (factored denominator), common factors
-    cancelled factor by factor (cheaper than ``together``/``cancel`` on big expressions)."""
-    num, den = expr.as_numer_denom()
-    try:
-        cn, fn = _factor_dict(num)
-        cd, fd = _factor_dict(den)
-    except PolynomialError:
-        return factor(expr)
-    for f in set(fn) & set(fd):
-        common = min(fn[f], fd[f])
-        fn[f] -= common
-        fd[f] -= common
-    out = cn / cd
-    for f, e in fn.items():
-        out = out * _polish_factor(f, named) ** e
-    for f, e in fd.items():
-        out = out / _polish_factor(f, named) ** e
-    return out
-
-
-_READABLE: dict = {}
-
-
-def readable(expr):
-    """A readable form of a long derived expression, as a SymPy expression or a list of
-    terms (their sum): scalars are grouped by sigma^2, nu^2 and |omega_0 - w_0|^2 with
-    factored coefficients in which h_t n_t, h_r n_r are named; matrix expressions get
-    H_t, H_r named.  Short expressions are returned unchanged.  (Memoised.)"""
-    expr = sympify(expr)
-    key = expr
-    if key in _READABLE:
-        return _READABLE[key]
-    out = expr
-    if isinstance(expr, MatrixExpr) or expr.has(Trace):
-        out = expr.xreplace(_named_matrices())
-    elif len(paper_latex(expr)) > 250 and expr.free_symbols:
-        s = _symbols()
-        named = _named_scalars()
-        if not isinstance(expr, Add):
-            out = _factored_rational(expr, named)
-            _READABLE[key] = out
-            return out
-        groups = collect(expand(expr), [s.sigma ** 2, s.nu ** 2, s.delta_sq], evaluate=False)
-        order = [s.sigma ** 2, s.nu ** 2, s.delta_sq]
-        keys = sorted(groups, key=lambda k: order.index(k) if k in order else len(order))
-        out = [k * _factored_rational(groups[k], named) for k in keys]
-    _READABLE[key] = out
-    return out
-
-
-def _uses_names(rhs) -> set:
-    items = rhs if isinstance(rhs, list) else [rhs]
-    names = set()
-    for it in items:
-        for a in sympify(it).atoms(Symbol) | getattr(sympify(it), "free_symbols", set()):
-            names.add(getattr(a, "name", ""))
-    return names
-
-
-def _where_named(rhs) -> str:
-    """``where h_t = ..., h_r = ...`` for the named quantities used by ``rhs``."""
-    from .theory import h_r, h_t
-    used = _uses_names(rhs)
-    parts = []
-    if "h_t" in used:
-        parts.append(r"$h_t = %s$ (Eq.~6)" % paper_latex(h_t()))
-    if "h_r" in used:
-        parts.append(r"$h_r = %s$ (Eq.~7)" % paper_latex(h_r()))
-    if "H_t" in used or "H_r" in used:
-        for name, (alpha, size) in (("H_t", ("alpha_t", "n_t")), ("H_r", ("alpha_r", "n_r"))):
-            if name in used:
-                from .theory import H
-                s = _symbols()
-                val = H(getattr(s, alpha), getattr(s, size))
-                parts.append(r"$%s = %s$ (Eq.~%s)" % (paper_latex(Symbol(name)), paper_latex(val),
-                                                   "15" if name == "H_t" else "16"))
-    return ("where " + ", ".join(parts) + ".\n\n") if parts else ""
-
-
-# ------------------------------------------------------------------------------------------
 # sections
 
 
@@ -456,7 +77,7 @@ def _lemmas_section() -> str:
     out.append(r"Rows of $X$ are independent $\mathcal{N}(0, \Sigma)$.")
     X = gaussian_matrix("X", cov="Sigma")
     for k in (1, 2, 3):
-        lhs = r"\mathbb{E}\left[%s\right]" % paper_latex(wishart_lhs(k, (), X))
+        lhs = r"\mathbb{E}\left[%s\right]" % _tex(wishart_lhs(k, (), X))
         out.append(_display(lhs, wishart_expectation(k)))
     out.append(r"\subsection{Lemmas 2 and 3: the centres of the concentration statements}")
     out.append(r"$X^t$ ($n_t \times p$) and $X^v$ ($n_v \times p$) are independent standard "
@@ -467,7 +88,7 @@ def _lemmas_section() -> str:
         out.append(r"\textbf{%s, Eq.~%s.} %s" % (escape_text(v.claim.section),
                                               escape_text(v.claim.equation), _tt(v.claim.statement)))
         lhs = lhs_of(v.claim.equation)
-        lhs_tex = r"\mathbb{E}\left[%s\right]" % paper_latex(lhs) if lhs is not None else None
+        lhs_tex = r"\mathbb{E}\left[%s\right]" % _tex(lhs) if lhs is not None else None
         out.append(_display(lhs_tex, v.derived, tag=v.claim.equation))
     out.append(r"\subsection{$F$ for Gaussian inputs (Eq.~111)}")
     out.append(r"$F = \mathbb{E}\left[(x^T \Sigma x)\, x x^T\right]$ for $x \sim \mathcal{N}(0, \Sigma)$:")
@@ -507,7 +128,7 @@ def _theorem_section(t: str) -> str:
         tail = r"+ %s" % _error_latex(step.error) if step.kind == "approximation" else ""
         rhs = readable(step.rhs)
         out.append(head)
-        out.append(_display(paper_latex(step.lhs), rhs, rel=rel, tag=step.equation, tail=tail))
+        out.append(_display(_tex(step.lhs), rhs, rel=rel, tag=step.equation, tail=tail))
         out.append(_where_named(rhs))
     final = readable(loss(t))
     out.append(r"\textbf{Average test loss, Theorem %s} (\texttt{symmaml.theory.loss(%s)}):" % (t, t))
@@ -552,7 +173,7 @@ def _derived_section() -> str:
            _display("h_t", h_t(), tag="6"), _display("h_r", h_r(), tag="7")]
     out.append(r"\subsection{Theorem 2's $g_1, \dots, g_4$}")
     for name, value in g_polynomials().items():
-        lhs = paper_latex(Symbol(name[0] + "_" + name[1:])) if len(name) > 1 else name
+        lhs = _tex(Symbol(name[0] + "_" + name[1:])) if len(name) > 1 else name
         out.append(_display(lhs, collect(expand(value), [s.alpha_t], _factored_plain)))
     out.append(r"\subsection{Lemma 1's $\mu_k = c_k / n^k$ and $\mu_{k,l}$ (at $n = n_t$)}")
     for k, l in ((1, None), (2, None), (3, None), (4, None), (1, 1), (2, 1), (1, 2), (2, 2)):
@@ -586,7 +207,7 @@ def _derived_section() -> str:
 
 
 def _factored_plain(expr):
-    return factor(expr)
+    return _factor(expr)
 
 
 def _printed_parts(printed) -> list:
@@ -656,77 +277,22 @@ def document(sections=None) -> str:
         unknown = [s for s in chosen if s not in SECTIONS]
         if unknown:
             raise ValueError(f"unknown sections {unknown}; choose from {SECTIONS}")
-    body = [_BUILDERS[s]() for s in SECTIONS if s in chosen]
-    return _PREAMBLE + "\n\n".join(body) + "\n\n\\end{document}\n"
+    chosen = [s for s in SECTIONS if s in chosen]
+
+    def build():
+        body = [_BUILDERS[s]() for s in chosen]
+        return _PREAMBLE + "\n\n".join(body) + "\n\n\\end{document}\n"
+
+    # typesetting takes ~10 s (regrouping and factoring the theorems' rational functions):
+    # the text is cached on disk, keyed by the sections (and, in disk_cached, the hash of
+    # the package's source), so an unchanged package typesets once; cached_text also runs
+    # the build with SymPy's generator seeded (the theory's proofs inside the sections
+    # factor polynomials, whose cost is random otherwise)
+    from .records import cached_text
+    return cached_text("latex", "document:" + ",".join(chosen), build)
 
 
 def write_document(path, sections=None) -> Path:
     """Write :func:`document` to ``path`` atomically (temporary file, then rename)."""
     text = document(sections)
     return atomic_write_text(path, text)
-
-
-def _log_tail(log: Path, fallback: str, lines: int = 40) -> str:
-    try:
-        text = log.read_text(errors="replace")
-    except OSError:
-        text = fallback
-    return "\n".join(text.splitlines()[-lines:])
-
-
-_RERUN_MARKERS = ("Rerun to get", "Label(s) may have changed", "Table widths have changed")
-
-
-def compile_pdf(tex_path, outdir=None, timeout=120) -> Path:
-    """Compile ``tex_path`` with ``pdflatex -interaction=nonstopmode -halt-on-error`` (run
-    twice when LaTeX asks for it) in a temporary directory, and move the PDF atomically next
-    to the ``.tex`` (or into ``outdir``), with pdflatex's ``.log`` beside it.  Returns the
-    PDF's path.
-
-    Raises ``FileNotFoundError`` when ``pdflatex`` is not installed and ``RuntimeError``
-    (with the tail of the log) when compilation fails or times out."""
-    tex_path = Path(tex_path).resolve()
-    if not tex_path.is_file():
-        raise FileNotFoundError(f"no such .tex file: {tex_path}")
-    exe = shutil.which("pdflatex")
-    if exe is None:
-        raise FileNotFoundError("pdflatex is not installed (on Debian/Ubuntu: "
-                                "apt-get install texlive-latex-base)")
-    target_dir = Path(outdir).resolve() if outdir is not None else tex_path.parent
-    target = target_dir / (tex_path.stem + ".pdf")
-    deadline = time.monotonic() + timeout
-    with tempfile.TemporaryDirectory(prefix="symmaml-latex-") as tmp:
-        tmp = Path(tmp)
-        src = tmp / "document.tex"
-        shutil.copyfile(tex_path, src)
-        log = tmp / "document.log"
-        for run in range(3):
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise RuntimeError(f"pdflatex timed out after {timeout} s\n"
-                                   + _log_tail(log, ""))
-            try:
-                proc = subprocess.run(
-                    [exe, "-interaction=nonstopmode", "-halt-on-error", "document.tex"],
-                    cwd=tmp, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                    stderr=subprocess.STDOUT, timeout=left,
-                    env={**os.environ, "TEXINPUTS": f"{tex_path.parent}{os.pathsep}"
-                         + os.environ.get("TEXINPUTS", "")})
-            except subprocess.TimeoutExpired as exc:
-                raise RuntimeError(f"pdflatex timed out after {timeout} s\n"
-                                   + _log_tail(log, "")) from exc
-            output = proc.stdout.decode("utf-8", errors="replace")
-            if proc.returncode != 0:
-                raise RuntimeError(f"pdflatex failed on {tex_path} (exit {proc.returncode}):\n"
-                                   + _log_tail(log, output))
-            text = log.read_text(errors="replace") if log.exists() else output
-            if not any(m in text for m in _RERUN_MARKERS):
-                break
-        pdf = tmp / "document.pdf"
-        if not pdf.exists() or pdf.stat().st_size == 0:
-            raise RuntimeError(f"pdflatex produced no PDF for {tex_path}:\n"
-                               + _log_tail(log, output))
-        atomic_write_bytes(target, pdf.read_bytes())
-        if log.exists():
-            atomic_write_bytes(target.with_suffix(".log"), log.read_bytes())
-    return target

@@ -130,9 +130,58 @@ def test_write_document_is_atomic(tmp_path, monkeypatch):
 
 def test_compile_pdf_reports_missing_pdflatex(tmp_path, monkeypatch):
     tex = latex.write_document(tmp_path / "d.tex", sections=["lemmas"])
-    monkeypatch.setattr(latex.shutil, "which", lambda name: None)
-    with pytest.raises(FileNotFoundError, match="pdflatex is not installed"):
+    monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None)
+    with pytest.raises(latex.PdflatexNotFoundError,
+                       match="pdflatex not found: install texlive-latex-base") as info:
         latex.compile_pdf(tex)
+    # a FileNotFoundError, so callers that caught that before still do
+    assert isinstance(info.value, FileNotFoundError)
+    assert "\n" not in str(info.value)                  # one line, for the CLI
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.tex"]
+
+
+def test_document_text_is_cached_on_disk(tmp_path, monkeypatch):
+    monkeypatch.setenv("SYMMAML_NO_DISK_CACHE", "")
+    monkeypatch.setenv("SYMMAML_CACHE_DIR", str(tmp_path))
+    calls = []
+    real = latex._BUILDERS["lemmas"]
+    monkeypatch.setitem(latex._BUILDERS, "lemmas", lambda: calls.append(1) or real())
+    first = latex.document(["lemmas"])
+    assert latex.document("lemmas") == first and calls == [1]      # read back, not rebuilt
+    assert first.startswith(r"\documentclass") and r"\section{Gaussian moments" in first
+    assert [p.name for p in tmp_path.iterdir()] == ["latex"]
+    # another choice of sections is another entry; the cache switched off rebuilds
+    assert latex.document(["lemmas", "claims"]) != first and calls == [1, 1]
+    monkeypatch.setenv("SYMMAML_NO_DISK_CACHE", "1")
+    assert latex.document(["lemmas"]) == first and calls == [1, 1, 1]
+
+
+def test_memoised_factor_and_printing_match_sympy():
+    from sympy import collect, expand, factor
+    from symmaml.printing import paper_latex
+    from symmaml.rendering.forms import _factor
+    from symmaml.rendering.layout import _tex
+    from symmaml.symbols import delta_sq, nu, sigma
+    from symmaml.theory import loss
+    expr = loss("1")
+    assert _tex(expr) == paper_latex(expr) and _tex(expr) is _tex(expr)
+    groups = collect(expand(expr), [sigma**2, nu**2, delta_sq], evaluate=False)
+    for coeff in groups.values():
+        assert _factor(coeff) == factor(coeff) and _factor(coeff) is _factor(coeff)
+
+
+@pytest.mark.slow
+def test_the_document_is_the_same_whatever_the_hash_seed():
+    """Set iteration order must not leak into the text (the disk cache relies on it)."""
+    import subprocess
+    import sys
+    code = "from symmaml import latex; print(latex.document(['derived']), end='')"
+    outs = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed, "SYMMAML_NO_DISK_CACHE": "1"}
+        outs.append(subprocess.run([sys.executable, "-c", code], env=env, check=True,
+                                   capture_output=True, text=True, timeout=600).stdout)
+    assert outs[0] == outs[1] and r"\section{Derived quantities}" in outs[0]
 
 
 def _require_pdflatex():

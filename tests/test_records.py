@@ -14,3 +14,24 @@ def test_committed_records_are_fresh():
 def test_every_record_is_committed():
     for name in RECORDS:
         assert (ROOT / "derivations" / name).exists()
+
+
+def test_records_are_cached_on_disk(tmp_path, monkeypatch):
+    from symmaml import records
+    monkeypatch.setenv("SYMMAML_NO_DISK_CACHE", "")
+    monkeypatch.setenv("SYMMAML_CACHE_DIR", str(tmp_path))
+    calls = []
+    real = records._RENDERERS["moments.md"]
+    monkeypatch.setitem(records._RENDERERS, "moments.md", lambda: calls.append(1) or real())
+    text = RECORDS["moments.md"]()
+    assert RECORDS["moments.md"]() == text and calls == [1]        # read back, not rendered
+    assert text == (ROOT / "derivations" / "moments.md").read_text(encoding="utf-8")
+    monkeypatch.setenv("SYMMAML_NO_DISK_CACHE", "1")
+    assert RECORDS["moments.md"]() == text and calls == [1, 1]
+
+
+def test_a_foreign_cache_value_is_ignored(monkeypatch):
+    from symmaml import records
+    import symmaml.moments.cache as cache
+    monkeypatch.setattr(cache, "disk_cached", lambda namespace, key, compute: 42)
+    assert records.cached_text("records", "x", lambda: "text") == "text"

@@ -19,6 +19,7 @@ from sympy import Trace, cancel, expand, sympify
 
 from ..moments import difference
 from ..moments.parse import to_sympy
+from .exact import is_zero, seeded_sympy_random
 
 __all__ = ["Claim", "Verdict", "verify", "exact_difference"]
 
@@ -28,21 +29,33 @@ def exact_difference(derived, printed):
 
     Matrix expressions are compared through canonical forms (traces up to cyclicity and
     transposition); scalar expressions containing traces of matrix expressions have their
-    traces expanded first; rational functions are put over a common denominator
-    (``cancel``)."""
+    traces expanded first.  Zero is decided by :func:`~symmaml.claims.exact.is_zero`
+    (exact sparse polynomial arithmetic over QQ, ~100x cheaper than ``expand`` on the big
+    theorem losses); a difference not proved zero there is reduced by ``cancel`` exactly
+    as before, so the reported difference of a failing claim is unchanged."""
     derived, printed = sympify(derived), sympify(printed)
     if getattr(derived, "shape", None) is not None or getattr(printed, "shape", None) is not None:
         diff = difference(derived, printed)
-        diff = {k: v for k, v in ((k, cancel(v)) for k, v in diff.items()) if v != 0}
+        diff = {k: v for k, v in ((k, _reduced(v)) for k, v in diff.items()) if v != 0}
         return to_sympy(diff, derived.shape) if diff else 0
     if derived.has(Trace) or printed.has(Trace):
         from ..theory.optima import expand_traces
         derived, printed = expand_traces(derived), expand_traces(printed)
-    # over the product of the denominators (no gcd): zero iff the numerator expands to 0
-    num, _ = (derived - printed).as_numer_denom()
-    if expand(num) == 0:
+    verdict = is_zero(derived, printed)
+    if verdict is True:
         return 0
+    if verdict is None:
+        # undecided (opaque sub-expressions such as sqrt): the previous exact test, over
+        # the product of the denominators (no gcd): zero iff the numerator expands to 0
+        num, _ = (derived - printed).as_numer_denom()
+        if expand(num) == 0:
+            return 0
     return cancel(derived - printed)
+
+
+def _reduced(coefficient):
+    """A matrix claim's coefficient difference: 0 when proved zero, else ``cancel``'s form."""
+    return 0 if is_zero(coefficient) is True else cancel(coefficient)
 
 
 @dataclass(frozen=True)
@@ -65,13 +78,29 @@ class Claim:
     compare: Callable[[object, object], tuple] | None = None
 
 
+#: marks a side of a verdict read from the disk cache and not rebuilt yet
+_LAZY = type("_Lazy", (), {"__repr__": lambda self: "<not built yet>"})()
+
+
 @dataclass(frozen=True)
 class Verdict:
+    """A claim's verdict.  ``derived`` and ``printed`` are the compared SymPy objects; for
+    a verdict read from the disk cache they are rebuilt (by the claim) on first access."""
+
     claim: Claim
     status: str
     detail: str
     derived: object = field(repr=False, default=None)
     printed: object = field(repr=False, default=None)
+    #: (str(printed), str(derived)) of a verdict read from the disk cache
+    texts: tuple | None = field(repr=False, default=None, compare=False)
+
+    def __getattribute__(self, name):
+        value = object.__getattribute__(self, name)
+        if value is _LAZY:                      # only ``derived`` and ``printed`` hold it
+            value = getattr(object.__getattribute__(self, "claim"), name)()
+            object.__setattr__(self, name, value)
+        return value
 
     @property
     def as_expected(self) -> bool:
@@ -79,6 +108,8 @@ class Verdict:
 
     def record(self) -> dict:
         """One JSON-ready record (the format of ``symmaml verify --json``)."""
+        printed, derived = (self.texts if self.texts is not None
+                            else (str(self.printed), str(self.derived)))
         return {
             "equation": self.claim.equation,
             "section": self.claim.section,
@@ -86,14 +117,56 @@ class Verdict:
             "status": self.status,
             "expected": self.claim.expected,
             "detail": self.detail,
-            "printed": str(self.printed),
-            "derived": str(self.derived),
+            "printed": printed,
+            "derived": derived,
         }
+
+
+_STATUSES = ("holds", "fails", "holds under condition")
 
 
 @lru_cache(maxsize=None)
 def verify(claim: Claim) -> Verdict:
-    """Compare a claim's transcription with the derived result, exactly (memoised)."""
+    """Compare a claim's transcription with the derived result, exactly (memoised).
+
+    A registered claim's verdict is also kept in the disk cache (status, detail and the two
+    sides as text), keyed by the claim, SymPy's version and -- in ``disk_cached`` -- the
+    hash of the package's source: an unchanged package gives the same verdict, and a
+    second ``symmaml verify`` need not re-derive the theorems.  The sides of a cached
+    verdict are rebuilt only when used."""
+    computed = []
+
+    def compute():
+        # seeded: the derivations factor multivariate polynomials, whose cost is random
+        with seeded_sympy_random():
+            v = _verify(claim)
+        computed.append(v)
+        return {"status": v.status, "detail": v.detail, "printed": str(v.printed),
+                "derived": str(v.derived)}
+
+    if not _registered(claim):
+        compute()
+        return computed[0]
+    import sympy
+    from ..moments.cache import disk_cached
+    key = f"verdict|{claim.equation}|{claim.statement}|sympy {sympy.__version__}"
+    rec = disk_cached("claims", key, compute)
+    if computed:
+        return computed[0]
+    if (not isinstance(rec, dict) or rec.get("status") not in _STATUSES
+            or not all(isinstance(rec.get(k), str) for k in ("detail", "printed", "derived"))):
+        compute()                                   # a foreign entry: ignore it
+        return computed[0]
+    return Verdict(claim, rec["status"], rec["detail"], _LAZY, _LAZY,
+                   texts=(rec["printed"], rec["derived"]))
+
+
+def _registered(claim: Claim) -> bool:
+    from . import CLAIMS
+    return any(c is claim for c in CLAIMS)
+
+
+def _verify(claim: Claim) -> Verdict:
     derived, printed = claim.derived(), claim.printed()
     if claim.compare is not None:
         status, detail = claim.compare(derived, printed)

@@ -50,7 +50,23 @@ class ReportResult:
 
 
 def theorem_summary():
-    """Key derived numbers at the paper's figure parameters (Figs. 2 and 3)."""
+    """Key derived numbers at the paper's figure parameters (Figs. 2 and 3), as
+    ``[(name, float)]``; kept in the disk cache (keyed by the package's source)."""
+    from ..claims.exact import seeded_sympy_random
+    from ..moments.cache import disk_cached
+
+    def compute():
+        with seeded_sympy_random():
+            return [[name, value] for name, value in _theorem_summary()]
+
+    rows = disk_cached("report", "theorem_summary", compute,
+                       check=lambda v: isinstance(v, list) and all(
+                           isinstance(r, list) and len(r) == 2 and isinstance(r[0], str)
+                           and isinstance(r[1], float) for r in v))
+    return [(name, value) for name, value in rows]
+
+
+def _theorem_summary():
     from .. import theory
     fig2 = dict(n_t=30, n_v=2, n_r=20, m=3, p=60, sigma=1, nu="1/2", alpha_r="1/5")
     fig3 = dict(n_t=5, n_v=25, n_r=10, m=40, p=30, sigma="1/5", nu="1/5", alpha_r="1/5")
