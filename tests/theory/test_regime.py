@@ -132,3 +132,11 @@ def test_theory_and_simulator_refuse_the_same_points():
                         assert "infinite" in str(exc)
                         th_finite = False
                     assert sim_finite == th_finite, (p, n_v, m, at)
+
+
+def test_readme_names_are_exported():
+    """The README's API tour names symmaml.numeric.loss_function (it was not exported)."""
+    import symmaml.numeric as numeric
+    for name in ("loss_function", "derived_function", "theorem3_evaluator", "phase_map"):
+        assert getattr(numeric, name) is getattr(__import__("symmaml.numeric.losses",
+                                                            fromlist=[name]), name)
