@@ -64,7 +64,7 @@ def cmd_derivations(args) -> int:
 def cmd_validate(args) -> int:
     """Theory vs Monte Carlo for the paper's figures (z-scores, relative gaps, verdicts)."""
     from .experiments.figures import check_options
-    from .montecarlo.validate import format_table, gap_scaling, to_records, validate
+    from .experiments.validation import format_table, gap_scaling, to_records, validate
     figures = check_options(args.figure, args.runs, args.seed, args.backend)
     check_options(None, args.scaling_runs)
     results = [validate(f, runs=args.runs, seed=args.seed, backend=args.backend,

@@ -106,7 +106,7 @@ def test_ctrl_c_in_any_report_stage_exits_130_and_keeps_files(where, tmp_path, m
 
 
 def test_validate_interrupted_exits_130(monkeypatch, capsys):
-    import symmaml.montecarlo.validate as validate
+    import symmaml.experiments.validation as validate
     monkeypatch.setattr(validate, "validate", _interrupt)
     assert main(["validate", "--figure", "2b"]) == 130
     assert "interrupted" in capsys.readouterr().err

@@ -1,5 +1,11 @@
 """Experiments built on the theory and the simulator: the paper's figures, redrawn.
 
+* :mod:`symmaml.experiments.paper` -- the registry of the paper's figures (parameters,
+  alpha grids, run counts, titles): :data:`~symmaml.experiments.paper.FIGURES`;
+* :mod:`symmaml.experiments.validation` -- theory vs simulation on a figure
+  (:func:`~symmaml.experiments.validation.validate`), and
+  :mod:`symmaml.experiments.scaling` -- how the gap shrinks with the size
+  (:func:`~symmaml.experiments.scaling.gap_scaling`);
 * :mod:`symmaml.experiments.figures` -- Figs. 2a/b, 3a/b, 4a/b and 6a-d of the paper
   (theory curve + seeded Monte Carlo points with error bars), written as PNG and PDF
   atomically: :func:`draw_figure`, :func:`draw_all`, :data:`FIGURE_NAMES`.

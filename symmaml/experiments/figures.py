@@ -3,9 +3,9 @@
 Each figure shows
 
 * the derived theorem's average test loss (Theorem 1, 2 or 3) as a smooth curve on a
-  dense grid of the swept learning rate (:func:`symmaml.montecarlo.validate.theory_curve`);
+  dense grid of the swept learning rate (:func:`symmaml.experiments.validation.theory_curve`);
 * seeded Monte Carlo estimates of MAML's average test loss at the figure's parameters
-  (:func:`symmaml.montecarlo.validate.validate`, common random numbers across alpha),
+  (:func:`symmaml.experiments.validation.validate`, common random numbers across alpha),
   mean +- one standard error over the runs;
 * the theoretical optimum of the swept rate (closed form where there is one: Theorem 1's
   alpha_t^- of Eq. 8, the optimal alpha_r of Theorems 1-2; otherwise the numeric argmin
@@ -18,13 +18,15 @@ Statistics: every run is scored with the ``"rao_blackwell"`` estimator by defaul
 expectation given the meta-training inputs; same mean as the paper's protocol of 100 test
 tasks of 50 points per run, far smaller variance); the estimator is named in each figure.
 Figure 4 uses the Wishart covariances of Eq. 17 divided by p (see
-:meth:`symmaml.montecarlo.validate.Figure.matrices`: taken literally Eq. 17 is p times too
+:meth:`symmaml.experiments.paper.Figure.matrices`: taken literally Eq. 17 is p times too
 large).
 
-Run counts: :data:`DEFAULT_RUNS` (the default; all ten figures in well under 3 minutes
-on a 2-core machine), :data:`PAPER_RUNS` (``full=True``: the paper's counts, 100 runs for
-panels a, 1000 for panels b, 500 for 4b, 100 for Fig. 6), :data:`QUICK_RUNS`
-(``quick=True``: few runs and coarse grids, for tests and quick reports).
+Parameters, grids, titles and run counts are those of the registry
+:mod:`symmaml.experiments.paper`.  Run counts: :data:`DEFAULT_RUNS` (the default, also of
+``symmaml validate``; all ten figures in well under 3 minutes on a 2-core machine),
+:data:`PAPER_RUNS` (``full=True``: the paper's counts, 100 runs for panels a, 1000 for
+panels b, 500 for 4b, 100 for Fig. 6), :data:`QUICK_RUNS` (``quick=True``: few runs and
+coarse grids, for tests and quick reports).
 
 Files: ``fig<name>.png`` / ``fig<name>.pdf`` (e.g. ``fig2b.png``), each rendered into a
 memory buffer and written atomically (:func:`symmaml.io.atomic_write_bytes`: a temporary
@@ -41,22 +43,11 @@ from pathlib import Path
 import numpy as np
 
 from ..io import atomic_write_bytes
+from .paper import DEFAULT_RUNS, FIGURE_NAMES, FIGURES, PAPER_RUNS, QUICK_RUNS
 
 __all__ = ["FIGURE_NAMES", "PAPER_RUNS", "DEFAULT_RUNS", "QUICK_RUNS", "FORMATS",
            "FigureData", "figure_data", "render", "draw_figure", "draw_all", "theory_optimum",
            "figure_path", "check_options"]
-
-FIGURE_NAMES = ("2a", "2b", "3a", "3b", "4a", "4b", "6a", "6b", "6c", "6d")
-
-#: the paper's run counts per point (captions of Figs. 2, 3, 4, 6)
-PAPER_RUNS = {"2a": 100, "2b": 1000, "3a": 100, "3b": 1000, "4a": 100, "4b": 500,
-              "6a": 100, "6b": 100, "6c": 100, "6d": 100}
-#: the default: the larger of the paper's count and validate's default for the figure
-#: (measured: all ten figures in about a minute here with the Rao-Blackwell estimator)
-DEFAULT_RUNS = {"2a": 2000, "2b": 2000, "3a": 200, "3b": 1000, "4a": 2000, "4b": 2000,
-                "6a": 1000, "6b": 1000, "6c": 200, "6d": 200}
-#: ``quick=True``
-QUICK_RUNS = 40
 
 QUICK_POINTS = 5        # Monte Carlo points per figure with quick=True (else a step of 0.1 or 0.25)
 DEFAULT_CURVE, QUICK_CURVE = 401, 121           # theory curve resolution
@@ -69,18 +60,6 @@ _ESTIMATOR_TEXT = {"rao_blackwell": "Rao-Blackwell estimator (exact given traini
                    "conditional": "conditional estimator (exact given $\\omega^*$)",
                    "plain": "plain estimator (100 test tasks of 50 points, as the paper)"}
 
-_TITLES = {
-    "2a": "Fig. 2a: Theorem 1, overparameterized, adaptation learning rate",
-    "2b": "Fig. 2b: Theorem 1, overparameterized, training learning rate",
-    "3a": "Fig. 3a: Theorem 2, underparameterized, adaptation learning rate",
-    "3b": "Fig. 3b: Theorem 2, underparameterized, training learning rate",
-    "4a": "Fig. 4a: Theorem 3, Wishart covariances, adaptation learning rate",
-    "4b": "Fig. 4b: Theorem 3, Wishart covariances, training learning rate",
-    "6a": "Fig. 6a: Theorem 1, strongly overparameterized ($p = 50 > n_v m = 2$)",
-    "6b": "Fig. 6b: Theorem 1, weakly overparameterized ($p = 50 > n_v m = 25$)",
-    "6c": "Fig. 6c: Theorem 2, weakly underparameterized ($n_v m = 100 > p = 50$)",
-    "6d": "Fig. 6d: Theorem 2, strongly underparameterized ($n_v m = 400 > p = 50$)",
-}
 _INACCURATE_NOTE = "the paper expects the theory to be inaccurate here"
 
 
@@ -125,7 +104,6 @@ def check_options(figures=None, runs=None, seed=0, backend="numpy", quick: bool 
 
 
 def _spec(name):
-    from ..montecarlo.validate import FIGURES
     return FIGURES[_name(name)]
 
 
@@ -139,9 +117,7 @@ def _curve_fn(fig):
     """A fast ``f(alpha)`` of the figure's theory along its swept rate (NumPy)."""
     other = fig.fixed
     if fig.theorem == 3:
-        from ..numeric.losses import theorem3_evaluator
-        S, Sw = fig.matrices()
-        ev = theorem3_evaluator(S, Sw)
+        ev = fig.theorem3_evaluator()            # built once per figure
         kw = {k: fig.params[k] for k in ("n_t", "n_v", "n_r", "m", "sigma")}
         call = lambda at, ar: ev(alpha_t=at, alpha_r=ar, **kw)
     else:
@@ -236,11 +212,7 @@ def _runs(name, runs, quick, full) -> int:
         if isinstance(runs, dict):
             return int(runs[name])
         return int(runs)
-    if full:
-        return PAPER_RUNS[name]
-    if quick:
-        return QUICK_RUNS
-    return DEFAULT_RUNS[name]
+    return FIGURES[name].run_count(quick=quick, full=full)
 
 
 def figure_data(name, runs=None, seed: int | None = 0, backend: str = "numpy", *,
@@ -248,7 +220,7 @@ def figure_data(name, runs=None, seed: int | None = 0, backend: str = "numpy", *
                 curve_points: int | None = None, estimator: str = "rao_blackwell",
                 progress: bool = False) -> FigureData:
     """Theory curve, Monte Carlo points and optimum of figure ``name`` (no drawing)."""
-    from ..montecarlo.validate import validate
+    from .validation import validate
     from .simcache import cached_validation
     key = _name(name)
     fig = _spec(key)
@@ -301,7 +273,7 @@ def _param_line(d: FigureData) -> str:
     line = f"{sizes}, {init}; ${other}$ = {_g(d.fixed)}"
     if d.theorem == 3:
         line += ("\n$\\Sigma = W(I,p)/p$, $\\Sigma_w = \\nu^2/p\\;W(I,p)/p$ (Eq. 17 divided by "
-                 "$p$; one draw, seed 2021), $F$ Gaussian")
+                 f"$p$; one draw, seed {FIGURES[d.name].wishart_seed}), $F$ Gaussian")
     return line
 
 
@@ -347,7 +319,7 @@ def render(d: FigureData):
         ax.plot([d.optimum], [d.optimum_loss], marker="*", ms=13, color="C2", ls="none",
                 label=_opt_label(d), zorder=4)
 
-    title = _TITLES[d.name]
+    title = FIGURES[d.name].title
     if d.expected_inaccurate:
         title += f"\n({_INACCURATE_NOTE})"
     ax.set_title(title + "\n" + _param_line(d), fontsize=9.5, loc="left")
@@ -401,7 +373,7 @@ def draw_figure(name, out_dir, runs=None, seed: int | None = 0, backend: str = "
     ``runs``: Monte Carlo runs per point (int, or a dict by figure name); default
     :data:`DEFAULT_RUNS`, ``full=True`` the paper's :data:`PAPER_RUNS`, ``quick=True``
     :data:`QUICK_RUNS` with coarse grids.  ``seed``, ``backend``, ``estimator``: of the
-    simulator (:func:`symmaml.montecarlo.validate.validate`).  ``data``: draw a
+    simulator (:func:`symmaml.experiments.validation.validate`).  ``data``: draw a
     :class:`FigureData` computed earlier instead.  Each file is written atomically.
     Returns the written paths, in the order of ``formats``.
     """

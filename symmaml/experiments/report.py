@@ -67,23 +67,27 @@ def theorem_summary():
 
 
 def _theorem_summary():
+    """The numbers of :func:`theorem_summary`, at the parameters of the registry's Figs. 2b
+    and 3b (exact: 0.2 -> 1/5) with their fixed alpha_r."""
     from .. import theory
-    fig2 = dict(n_t=30, n_v=2, n_r=20, m=3, p=60, sigma=1, nu="1/2", alpha_r="1/5")
-    fig3 = dict(n_t=5, n_v=25, n_r=10, m=40, p=30, sigma="1/5", nu="1/5", alpha_r="1/5")
+    from .paper import exact_params
+    fig2 = exact_params("2b")       # n_t, n_v, n_r, m, p, sigma, nu, alpha_r
+    fig3 = exact_params("3b")
+    at = exact_params("2a")["alpha_t"]              # the alpha_t of the alpha_r sweeps
     ext = theory.alpha_t_extrema()
     return [
         ("Theorem 1, Fig. 2: alpha_t^- (the minimum, Eq. 8)",
-         float(ext["minimum"].subs({"n_t": 30, "p": 60}))),
+         float(ext["minimum"].subs({"n_t": fig2["n_t"], "p": fig2["p"]}))),
         ("Theorem 1, Fig. 2: argmin over alpha_t (mpmath, 30 digits)",
          float(theory.argmin_alpha_t("1", {**fig2, "delta_sq": 0}))),
         ("Theorem 1, Fig. 2: dL/d alpha_t at 0", float(theory.dloss_dalpha_t_at_zero("1").subs(fig2))),
         ("Theorem 2, Fig. 3: argmin over alpha_t (mpmath, 30 digits)",
          float(theory.argmin_alpha_t("2", fig3))),
         ("Theorem 2, Fig. 3: dL/d alpha_t at 0", float(theory.dloss_dalpha_t_at_zero("2").subs(fig3))),
-        ("Theorem 1, Fig. 2 (alpha_t = 1/5): optimal alpha_r",
-         float(theory.optimal_alpha_r("1")[0].subs({**fig2, "alpha_t": "1/5", "delta_sq": 0}))),
-        ("Theorem 2, Fig. 3 (alpha_t = 1/5): optimal alpha_r",
-         float(theory.optimal_alpha_r("2")[0].subs({**fig3, "alpha_t": "1/5"}))),
+        (f"Theorem 1, Fig. 2 (alpha_t = {at}): optimal alpha_r",
+         float(theory.optimal_alpha_r("1")[0].subs({**fig2, "alpha_t": at, "delta_sq": 0}))),
+        (f"Theorem 2, Fig. 3 (alpha_t = {exact_params('3a')['alpha_t']}): optimal alpha_r",
+         float(theory.optimal_alpha_r("2")[0].subs({**fig3, "alpha_t": exact_params("3a")["alpha_t"]}))),
     ]
 
 
@@ -136,7 +140,7 @@ def run_report(out, *, quick: bool = False, full: bool = False, runs=None, seed:
             [v.record() for v in res.verdicts], indent=1) + "\n"))
 
     def simulate():
-        from ..montecarlo.validate import to_records
+        from .validation import to_records
         from .figures import draw_figure, figure_data
         try:
             for name in tqdm(names, desc="figures (simulate + draw)", disable=not progress,
@@ -169,7 +173,7 @@ def run_report(out, *, quick: bool = False, full: bool = False, runs=None, seed:
         done = ", ".join(res.timings) or "nothing"
         log(f"interrupted: stages run: {done}; the files written so far are kept")
 
-    from ..montecarlo.validate import format_table
+    from .validation import format_table
     from ..records import claims_table
     lines = ["# symmaml report",
              "",

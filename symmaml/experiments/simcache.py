@@ -49,11 +49,11 @@ def _decode(cls, data: dict):
 
 
 def cached_validation(fig, compute, *, runs, seed, estimator, alphas, backend):
-    """``compute()`` (a :class:`~symmaml.montecarlo.validate.ValidationResult`) or its
+    """``compute()`` (a :class:`~symmaml.experiments.validation.ValidationResult`) or its
     stored copy.  Returns ``(result, from_cache)``."""
     if seed is None:
         return compute(), False
-    from ..montecarlo.validate import ValidationResult
+    from .validation import ValidationResult
     names = {f.name for f in dataclasses.fields(ValidationResult)}
     key = json.dumps({"figure": fig.name, "theorem": fig.theorem, "sweep": fig.sweep,
                       "fixed": fig.fixed, "params": fig.params, "w0": fig.w0,

@@ -12,13 +12,10 @@ results.
   results (inverse-Wishart / Haar-projection moments);
 * :mod:`~symmaml.montecarlo.existence` -- where the expected test loss and the estimators'
   variance are finite (:class:`InfiniteVarianceWarning`);
-* :mod:`~symmaml.montecarlo.validate` -- theory vs simulation.  It needs SymPy (through
-  :mod:`symmaml.numeric`), so it is loaded only when first used: ``from symmaml.montecarlo
-  import validate`` and ``symmaml.montecarlo.validate`` both work, ``import
-  symmaml.montecarlo`` alone does not import SymPy.
-"""
-import importlib
 
+Theory vs simulation (which needs SymPy, through :mod:`symmaml.numeric`) lives outside this
+package, in :mod:`symmaml.experiments.validation`; nothing here imports SymPy.
+"""
 from .exact import (conditional_test_loss, expected_outer_error_alpha0,
                     expected_test_loss_alpha0)
 from .existence import InfiniteVarianceWarning, loss_moments
@@ -32,15 +29,3 @@ __all__ = [
     "loss_moments", "conditional_test_loss", "expected_outer_error_alpha0",
     "expected_test_loss_alpha0",
 ]
-
-_LAZY = ("validate",)      # submodules that import SymPy
-
-
-def __getattr__(name):
-    if name in _LAZY:
-        return importlib.import_module(f".{name}", __name__)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_LAZY))

@@ -63,8 +63,9 @@ _MAX_CHUNK = 2048
 class SimulationInterrupted(KeyboardInterrupt):
     """Ctrl-C stopped a simulation whose result must not be reported as complete.
 
-    :func:`simulate` itself returns the finished runs (``result.interrupted``); callers that
-    turn a simulation into a verdict (:mod:`symmaml.montecarlo.validate`) raise this instead.
+    :func:`simulate` itself returns the finished runs (``result.interrupted``); callers
+    that turn a simulation into a verdict (:mod:`symmaml.experiments.validation`) raise
+    this instead.
     A ``KeyboardInterrupt``, so it stops a program like Ctrl-C does.  ``result``: the
     partial :class:`SimulationResult` (None when nothing had finished); ``completed``: the
     results finished before it (e.g. the figures already validated by ``validate_all``).

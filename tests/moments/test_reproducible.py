@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 
-# Fig. 4's parameters and matrices, built as symmaml/montecarlo/validate.py does (Sigma,
+# Fig. 4's parameters and matrices, built as symmaml/experiments/paper.py does (Sigma,
 # Sigma_w ~ Wishart / p, seed 2021, Sigma drawn first), at a few alpha_t and alpha_r.
 SCRIPT = r"""
 import numpy as np

@@ -157,9 +157,9 @@ def test_tail_index_matches_exponent():
 
 
 def test_paper_figures_are_inside_both_limits():
-    """Every figure of validate.py (and gap_scaling's sizes) has a finite mean and variance
-    over its whole swept range."""
-    from symmaml.montecarlo.validate import FIGURES
+    """Every figure of the registry symmaml.experiments.paper (and gap_scaling's sizes)
+    has a finite mean and variance over its whole swept range."""
+    from symmaml.experiments.paper import FIGURES
     configs = [(f.name, f.params, [min(f.alphas), max(f.alphas), f.fixed]) for f in FIGURES.values()]
     configs += [(f"gap1 k={k}", dict(p=60 * k, n_v=2, m=3), [-1.0, 0.5]) for k in (1, 2, 4, 8)]
     configs += [(f"gap2 m={m}", dict(p=30, n_v=25, m=m), [-0.5, 0.5]) for m in (40, 80, 160, 320)]

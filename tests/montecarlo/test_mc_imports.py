@@ -1,7 +1,8 @@
 """The Monte Carlo layer is a pure array layer: no SymPy, torch only imported on demand.
 
-validate.py (theory vs simulation) is the one module of the package allowed to reach SymPy,
-through symmaml.numeric; the package loads it lazily, on first use.
+Theory vs simulation (which reaches SymPy through symmaml.numeric) lives outside the
+package, in symmaml.experiments.validation; no module of symmaml.montecarlo is allowed to
+reach SymPy, nor to import the validation.
 """
 import ast
 import pathlib
@@ -12,7 +13,8 @@ import symmaml.montecarlo
 
 PKG = pathlib.Path(symmaml.montecarlo.__file__).parent
 ROOT = PKG.parent                       # the symmaml package
-LAZY = {"symmaml.montecarlo.validate"}  # may use SymPy; never imported by the others
+LAZY = {"symmaml.experiments.validation", "symmaml.experiments.paper",
+        "symmaml.experiments.scaling"}    # theory vs simulation: never imported by the simulator
 FORBIDDEN = ("sympy", "torch")
 
 
@@ -80,8 +82,8 @@ def _closure(start):
 
 
 def test_no_sympy_in_montecarlo():
-    """No module of symmaml.montecarlo but validate reaches SymPy or torch through any
-    chain of imports (relative ones followed, imports inside functions included)."""
+    """No module of symmaml.montecarlo reaches SymPy or torch (or the validation) through
+    any chain of imports (relative ones followed, imports inside functions included)."""
     modules = sorted(_module_name(f) for f in PKG.glob("*.py"))
     assert "symmaml.montecarlo.simulate" in modules
     for mod in modules:
@@ -106,18 +108,21 @@ def test_no_sympy_in_sys_modules():
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT.parent)
 
 
-def test_validate_is_reachable_lazily():
-    """``symmaml.montecarlo.validate`` works without importing it first, and only then
-    loads it; the submodule import forms keep working."""
+def test_validation_lives_outside_montecarlo():
+    """The simulator no longer exposes the validation (it moved to
+    ``symmaml.experiments.validation``); importing that loads the simulator, not the
+    other way round."""
+    assert not (PKG / "validate.py").exists()
     code = ("import sys\n"
             "import symmaml.montecarlo as mc\n"
-            "assert 'symmaml.montecarlo.validate' not in sys.modules\n"
-            "assert 'validate' in dir(mc)\n"
-            "figures = mc.validate.FIGURES\n"
-            "from symmaml.montecarlo import validate\n"
-            "from symmaml.montecarlo.validate import FIGURES\n"
-            "assert mc.validate is validate is sys.modules['symmaml.montecarlo.validate']\n"
-            "assert figures is FIGURES\n"
+            "assert 'symmaml.experiments.validation' not in sys.modules\n"
+            "assert 'validate' not in dir(mc)\n"
+            "from symmaml.experiments import validation\n"
+            "from symmaml.experiments.paper import FIGURES\n"
+            "assert validation.FIGURES is FIGURES\n"
+            "assert validation.simulate is mc.simulate\n"
+            "try:\n    mc.validate\nexcept AttributeError:\n    pass\n"
+            "else:\n    raise AssertionError('no AttributeError')\n"
             "try:\n    mc.no_such_name\nexcept AttributeError:\n    pass\n"
             "else:\n    raise AssertionError('no AttributeError')\n")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT.parent)

@@ -127,14 +127,6 @@ def test_one_run_is_refused(monkeypatch, estimator):
         reference_simulate(**dict(BASE, runs=1, estimator=estimator))
 
 
-def test_one_run_is_refused_by_validation(monkeypatch):
-    from symmaml.montecarlo.validate import gap_scaling, validate, validate_all
-    _no_work(monkeypatch)
-    for fn, args in ((validate, ("2b",)), (validate_all, (["2a", "2b"],)), (gap_scaling, (1,))):
-        with pytest.raises(ValueError, match="runs must be at least 2"):
-            fn(*args, runs=1)
-
-
 @pytest.mark.parametrize("bad", [-1, 2.5, "x"])
 def test_bad_seed(bad):
     with pytest.raises(ValueError, match="seed"):

@@ -1,7 +1,7 @@
 """Theory (derived Theorems 1-3) vs seeded Monte Carlo at the paper's figure parameters.
 
 Model parameters are the paper's (Figs. 2, 3, 4, 6); only the number of runs is reduced.
-Tolerances (symmaml.montecarlo.validate):
+Tolerances (symmaml.experiments.validation):
 
 * Monte Carlo error: |mc - theory| <= z* stderr, z* the two-sided Bonferroni threshold
   (Student t, runs - 1 dof) at family level 1e-3 over the 7 rows of a figure;
@@ -13,16 +13,21 @@ A row passes if |gap| <= z* stderr + allowance.  Fixed seeds; the "rao_blackwell
 estimator (exact given the training inputs) keeps the runs few.  Deliberately wrong
 theories must fail at the same tolerance, and Figs. 6b/6c (where the paper says the
 theory is inaccurate) must show a large, recorded gap.
+
+Also: validation refuses one run and never turns an interrupted simulation into a verdict
+(moved here from tests/montecarlo/test_mc_validation.py and test_mc_progress.py).
 """
 import json
 import math
+import sys
 from dataclasses import replace
 
 import numpy as np
 import pytest
 
-from symmaml.montecarlo.validate import (C1, C2, FIGURES, INACCURATE_REL, format_table,
-                                         gap_scaling, theory_curve, to_records, validate)
+from symmaml.experiments.paper import FIGURES
+from symmaml.experiments.validation import (C1, C2, INACCURATE_REL, format_table, gap_scaling,
+                                            theory_curve, to_records, validate)
 
 # reduced runs per figure (the model parameters are the paper's)
 RUNS = {"2a": 300, "2b": 300, "3a": 20, "3b": 20, "4a": 300, "4b": 300,
@@ -165,3 +170,93 @@ def test_wishart_matrices_are_seeded_and_normalised():
     assert np.array_equal(S, S2) and np.array_equal(Sw, Sw2)
     assert np.trace(S) / p == pytest.approx(1.0, rel=0.1)          # E Sigma = I, not p I
     assert np.trace(Sw) == pytest.approx(nu ** 2, rel=0.1)         # E Sigma_w = nu^2/p I
+
+# ------------------------------------------------------------------ runs = 1, Ctrl-C
+SIM = sys.modules["symmaml.montecarlo.simulate"]
+
+
+def _no_work(monkeypatch):
+    """Make any simulation work fail loudly, so a refusal is seen to come first."""
+    def boom(*a, **k):
+        raise AssertionError("work started before runs was checked")
+    monkeypatch.setattr(SIM, "simulate_chunk", boom)
+    monkeypatch.setattr(SIM.sampling, "draw_chunk", boom)
+
+
+def test_one_run_is_refused_by_validation(monkeypatch):
+    from symmaml.experiments.validation import gap_scaling, validate, validate_all
+    _no_work(monkeypatch)
+    for fn, args in ((validate, ("2b",)), (validate_all, (["2a", "2b"],)), (gap_scaling, (1,))):
+        with pytest.raises(ValueError, match="runs must be at least 2"):
+            fn(*args, runs=1)
+
+
+# ------------------------------------------------------------------ interrupted validation
+def _interrupt_on_call(monkeypatch, n, chunk=5):
+    """simulate_chunk raises KeyboardInterrupt on its n-th call; chunks of ``chunk`` runs."""
+    real, calls = SIM.simulate_chunk, []
+
+    def flaky(*a, **k):
+        calls.append(1)
+        if len(calls) == n:
+            raise KeyboardInterrupt
+        return real(*a, **k)
+
+    monkeypatch.setattr(SIM, "simulate_chunk", flaky)
+    monkeypatch.setattr(SIM, "default_chunk", lambda d, runs: min(chunk, runs))
+    return calls
+
+
+def test_validate_refuses_an_interrupted_simulation(monkeypatch):
+    """One Ctrl-C in the middle: simulate returns 5 of 20 runs, validate must not turn
+    them into a verdict; it re-raises, with the partial simulation attached."""
+    from symmaml.montecarlo import SimulationInterrupted
+    from symmaml.experiments.validation import validate
+    _interrupt_on_call(monkeypatch, 2)
+    with pytest.warns(RuntimeWarning, match="interrupted"):
+        with pytest.raises(SimulationInterrupted, match="5 of 20 runs") as e:
+            validate("2b", runs=20, seed=0)
+    assert isinstance(e.value, KeyboardInterrupt)
+    assert e.value.result.interrupted and e.value.result.runs == 5 and e.value.completed == ()
+
+
+def test_validate_all_keeps_the_finished_figures(monkeypatch):
+    from symmaml.montecarlo import SimulationInterrupted
+    from symmaml.experiments.validation import validate_all
+    _interrupt_on_call(monkeypatch, 4 + 2)          # 2a takes 4 chunks, 2b is stopped in its 2nd
+    with pytest.warns(RuntimeWarning, match="interrupted"):
+        with pytest.raises(SimulationInterrupted, match="Fig. 2b after 1 of 2") as e:
+            validate_all(["2a", "2b"], runs=20, seed=0)
+    assert [v.figure for v in e.value.completed] == ["2a"] and e.value.completed[0].runs == 20
+    assert e.value.result.runs == 5
+
+
+def test_validate_interrupted_before_a_chunk(monkeypatch):
+    """Ctrl-C before the first chunk: simulate re-raises a plain KeyboardInterrupt, which
+    validate reports as SimulationInterrupted with no partial result."""
+    from symmaml.montecarlo import SimulationInterrupted
+    from symmaml.experiments.validation import validate
+    _interrupt_on_call(monkeypatch, 1)
+    with pytest.raises(SimulationInterrupted, match="before any run") as e:
+        validate("2a", runs=20, seed=0)
+    assert e.value.result is None
+
+
+def test_validate_all_interrupted_before_a_chunk(monkeypatch):
+    """The same in validate_all's second figure: the finished figure is kept."""
+    from symmaml.montecarlo import SimulationInterrupted
+    from symmaml.experiments.validation import validate_all
+    _interrupt_on_call(monkeypatch, 4 + 1)
+    with pytest.raises(SimulationInterrupted) as e:
+        validate_all(["2a", "2b"], runs=20, seed=0)
+    assert [v.figure for v in e.value.completed] == ["2a"] and e.value.result is None
+
+
+def test_gap_scaling_refuses_an_interrupted_simulation(monkeypatch):
+    from symmaml.montecarlo import SimulationInterrupted
+    from symmaml.experiments.validation import gap_scaling
+    _interrupt_on_call(monkeypatch, 2 + 2, chunk=5)  # size 1: 2 chunks; size 2: stopped in its 2nd
+    with pytest.warns(RuntimeWarning, match="interrupted"):
+        with pytest.raises(SimulationInterrupted, match="p = 120 after 5 of 10") as e:
+            gap_scaling(1, sizes=[1, 2], runs=10, seed=0)
+    assert len(e.value.completed) == 1 and e.value.completed[0].runs == 10

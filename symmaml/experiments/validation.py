@@ -1,16 +1,16 @@
 """Theory vs simulation: the derived Theorems 1-3 against seeded Monte Carlo of MAML.
 
-This is the only module of :mod:`symmaml.montecarlo` that uses :mod:`symmaml.numeric`
-(hence SymPy, through the compiled theorem losses); the package loads it only on first
-access (``symmaml.montecarlo.validate``), so ``import symmaml.montecarlo`` stays a pure
-array layer.  Every simulation here that Ctrl-C stops raises
-:class:`~symmaml.montecarlo.SimulationInterrupted` rather than reporting the runs done.
+It uses :mod:`symmaml.numeric` (hence SymPy, through the compiled theorem losses) on top
+of the pure array layer :mod:`symmaml.montecarlo` (the simulator).  The figures' parameters,
+grids and run counts are those of the registry :mod:`symmaml.experiments.paper`.  Every
+simulation here that Ctrl-C stops raises :class:`~symmaml.montecarlo.SimulationInterrupted`
+rather than reporting the runs done.
 
-* :data:`FIGURES` -- the parameter sets of the paper's Figs. 2a/2b (Theorem 1),
-  3a/3b (Theorem 2), 4a/4b (Theorem 3) and 6a-6d, each with the swept learning rate
-  and a grid of 7 values;
 * :func:`validate` -- theory vs Monte Carlo on one figure, with a verdict per row;
-* :func:`gap_scaling` -- does the theory-simulation gap shrink at the stated rate?
+* :func:`validate_all` -- on several figures;
+* :func:`theory_curve`, :func:`rel_allowance`, :func:`z_threshold` -- its ingredients;
+* :func:`~symmaml.experiments.scaling.gap_scaling` -- does the theory-simulation gap shrink
+  at the stated rate?  (:mod:`symmaml.experiments.scaling`);
 * :func:`format_table`, :func:`to_records` -- Markdown table / JSON-ready dicts.
 
 Statistics
@@ -53,11 +53,13 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from .simulate import SimulationInterrupted, check_runs, simulate
+from ..montecarlo.simulate import SimulationInterrupted, check_runs, simulate
+from .paper import FIGURES, Figure, get_figure
+from .scaling import ScalingResult, gap_scaling
 
 __all__ = ["Figure", "FIGURES", "ValidationResult", "ScalingResult", "validate",
            "validate_all", "theory_curve", "gap_scaling", "format_table", "to_records",
@@ -72,101 +74,7 @@ INACCURATE_REL = 0.10
 VERDICTS = ("agree (MC error)", "agree (asymptotic allowance)", "expected inaccurate",
             "DISAGREE")
 
-_FIG2 = dict(n_t=30, n_v=2, n_r=20, m=3, p=60, sigma=1.0, nu=0.5)
-_FIG3 = dict(n_t=5, n_v=25, n_r=10, m=40, p=30, sigma=0.2, nu=0.2)
-_FIG6 = dict(n_t=40, n_r=40, p=50, sigma=0.5, nu=0.5)
-_ALPHA_R_GRID = tuple(float(x) + 0.0 for x in np.round(np.linspace(-0.2, 1.0, 7), 10))       # -0.2, 0, ..., 1.0
-_ALPHA_T_GRID_1 = tuple(float(x) + 0.0 for x in np.round(np.linspace(-1.5, 1.5, 7), 10))     # covers alpha_t^- ~ -1.0
-_ALPHA_T_GRID_2 = tuple(float(x) + 0.0 for x in np.round(np.linspace(-1.0, 1.0, 7), 10))
-
-
-@dataclass(frozen=True)
-class Figure:
-    """One panel of the paper: model parameters, the swept learning rate and its grid.
-
-    ``params``: n_t, n_v, n_r, m, p, sigma, nu.  ``sweep`` is ``"alpha_t"`` or
-    ``"alpha_r"``; ``fixed`` the value of the other rate.  ``w0`` / ``omega0``: scalars
-    (all components equal).  ``wishart_seed`` (Theorem 3 only): seed of the draws
-    Sigma = W(I, p)/p, Sigma_w = nu^2/p W(I, p)/p (see :meth:`matrices`).
-    ``runs``: the default number of Monte Carlo runs of :func:`validate`.
-    """
-
-    name: str
-    theorem: int
-    sweep: str
-    alphas: tuple
-    fixed: float
-    params: dict
-    w0: float = 0.0
-    omega0: float = 0.0
-    wishart_seed: int | None = None
-    expected_inaccurate: bool = False
-    runs: int = 1000
-    note: str = ""
-
-    @property
-    def delta_sq(self) -> float:
-        """|omega0 - w0|^2 (Theorem 1's delta_sq), p (omega0 - w0)^2 for scalar vectors."""
-        return float(self.params["p"] * (self.omega0 - self.w0) ** 2)
-
-    def matrices(self):
-        """(Sigma, Sigma_w) for Theorem 3, else (None, None).
-
-        Eq. 17 / the caption of Fig. 4 print Sigma ~ W(I, p) and Sigma_w ~ nu^2/p W(I, p);
-        taken literally both are p times too large (E W(I, p) = p I, losses near 1e6), so
-        both draws are divided by p (``symmaml.numeric.wishart_draw`` normalises by the
-        degrees of freedom): E Sigma = I and E Sigma_w = nu^2/p I, Theorem 1's scale.
-        Seeded: ``numpy.random.default_rng(wishart_seed)``, Sigma drawn first.
-        """
-        if self.wishart_seed is None:
-            return None, None
-        from ..numeric import wishart_draw
-        p, nu = self.params["p"], self.params["nu"]
-        rng = np.random.default_rng(self.wishart_seed)
-        S = wishart_draw(p, rng=rng)
-        Sw = wishart_draw(p, scale=nu ** 2 / p, rng=rng)
-        return S, Sw
-
-    def with_params(self, **kw) -> "Figure":
-        """A copy with some of ``params`` replaced (e.g. ``m=80``)."""
-        return replace(self, params={**self.params, **kw})
-
-
-def _fig6(name, m, n_v, theorem, inaccurate, runs, note):
-    return Figure(name, theorem, "alpha_t", _ALPHA_T_GRID_1, 0.2, dict(_FIG6, m=m, n_v=n_v),
-                  w0=0.1, omega0=0.0, expected_inaccurate=inaccurate, runs=runs, note=note)
-
-
-#: the paper's figures (Theorem 3 with Wishart covariances divided by p; see Figure.matrices)
-FIGURES: dict[str, Figure] = {f.name: f for f in (
-    Figure("2a", 1, "alpha_r", _ALPHA_R_GRID, 0.2, _FIG2, runs=2000,
-           note="overparameterized, Theorem 1; alpha_t = 0.2"),
-    Figure("2b", 1, "alpha_t", _ALPHA_T_GRID_1, 0.2, _FIG2, runs=2000,
-           note="overparameterized, Theorem 1; alpha_r = 0.2"),
-    Figure("3a", 2, "alpha_r", _ALPHA_R_GRID, 0.2, _FIG3, runs=200,
-           note="underparameterized, Theorem 2; alpha_t = 0.2"),
-    Figure("3b", 2, "alpha_t", _ALPHA_T_GRID_2, 0.2, _FIG3, runs=200,
-           note="underparameterized, Theorem 2; alpha_r = 0.2"),
-    Figure("4a", 3, "alpha_r", _ALPHA_R_GRID, 0.2, _FIG2, wishart_seed=2021, runs=2000,
-           note="Theorem 3, Sigma = W(I,p)/p, Sigma_w = nu^2/p W(I,p)/p; alpha_t = 0.2"),
-    Figure("4b", 3, "alpha_t", _ALPHA_T_GRID_1, 0.2, _FIG2, wishart_seed=2021, runs=2000,
-           note="Theorem 3, Sigma = W(I,p)/p, Sigma_w = nu^2/p W(I,p)/p; alpha_r = 0.2"),
-    _fig6("6a", 1, 2, 1, False, 1000, "p = 50 > n_v m = 2, Theorem 1, |omega0 - w0|^2 = 0.5"),
-    _fig6("6b", 5, 5, 1, True, 1000,
-          "weakly overparameterized, p = 50 > n_v m = 25, Theorem 1: paper says inaccurate"),
-    _fig6("6c", 10, 10, 2, True, 200,
-          "weakly underparameterized, n_v m = 100 > p = 50, Theorem 2: paper says inaccurate"),
-    _fig6("6d", 10, 40, 2, False, 200, "n_v m = 400 > p = 50, Theorem 2"),
-)}
-
-
-def _figure(figure) -> Figure:
-    if isinstance(figure, Figure):
-        return figure
-    key = str(figure).lower().removeprefix("fig").removeprefix(".").strip()
-    if key not in FIGURES:
-        raise ValueError(f"unknown figure {figure!r}; known: {sorted(FIGURES)}")
-    return FIGURES[key]
+_figure = get_figure
 
 
 # ----------------------------------------------------------------------------- theory
@@ -181,11 +89,12 @@ def theory_curve(figure, alpha_t, alpha_r, **overrides) -> np.ndarray:
     at = np.asarray(alpha_t, dtype=float)
     ar = np.asarray(alpha_r, dtype=float)
     if fig.theorem == 3:
-        from ..numeric.losses import theorem3_evaluator
-        S, Sw = fig.matrices()
         if "nu" in overrides:
-            Sw = Sw * (overrides["nu"] / fig.params["nu"]) ** 2
-        ev = theorem3_evaluator(S, Sw)
+            from ..numeric.losses import theorem3_evaluator
+            S, Sw = fig.matrices()
+            ev = theorem3_evaluator(S, Sw * (overrides["nu"] / fig.params["nu"]) ** 2)
+        else:
+            ev = fig.theorem3_evaluator()        # built once per figure
         kw = {k: P[k] for k in ("n_t", "n_v", "n_r", "m", "sigma")}
         out = ev(alpha_t=at, alpha_r=ar, **kw)
     else:
@@ -293,7 +202,8 @@ def _verdicts(z, z_crit, abs_gap, mc_tol, allow, inaccurate):
 def validate(figure, runs: int | None = None, seed: int | None = 0, estimator: str = "rao_blackwell",
              alphas=None, backend: str = "numpy", progress: bool = False, *, level: float = 1e-3,
              theory=None) -> ValidationResult:
-    """Theory vs simulation on one figure (a name of :data:`FIGURES` or a :class:`Figure`).
+    """Theory vs simulation on one figure (a name of :data:`~symmaml.experiments.paper.FIGURES`
+    or a :class:`~symmaml.experiments.paper.Figure`).
 
     ``runs`` (default ``figure.runs``), ``seed`` (of the simulator; the Wishart matrices
     of Fig. 4 have their own fixed seed), ``estimator`` ("rao_blackwell": exact
@@ -351,7 +261,7 @@ def validate(figure, runs: int | None = None, seed: int | None = 0, estimator: s
 
 
 def validate_all(figures=None, runs: int | None = None, seed: int | None = 0, **kw) -> list:
-    """:func:`validate` on several figures (default: all of :data:`FIGURES`).
+    """:func:`validate` on several figures (default: all of the registry's :data:`FIGURES`).
 
     Ctrl-C raises :class:`~symmaml.montecarlo.SimulationInterrupted` whose ``completed``
     holds the figures validated before it."""
@@ -366,153 +276,6 @@ def validate_all(figures=None, runs: int | None = None, seed: int | None = 0, **
             raise SimulationInterrupted(f"interrupted at Fig. {_figure(f).name} after {len(done)} "
                                         f"of {len(names)} figures", e.result, done) from e
     return done
-
-
-# ----------------------------------------------------------------------------- gap scaling
-@dataclass(frozen=True)
-class ScalingResult:
-    """Relative theory-simulation gap vs problem size, with fitted log-log slopes.
-
-    ``rel_gap`` / ``rel_gap_se``: (len(sizes), len(alphas)).  ``slopes`` / ``slope_se``:
-    per alpha; ``slope`` / ``slope_err``: common slope with one intercept per alpha
-    (weighted least squares on log|gap|, weights from the MC stderr; the error is
-    inflated by sqrt(chi2/dof) when that exceeds 1).  ``stated_rate``: the exponent of
-    the theorem's error bound (-1.5: O(xi^{-3/2}) resp. O((m xi)^{-3/2})); the gap must
-    decay at least that fast.  ``expected_rate``: -2, the leading correction at fixed
-    n_v m (Theorem 1) resp. fixed p, n_v (Theorem 2): an inverse-Wishart bias of relative
-    size (n_v m + 1)/p (resp. (p + 1)/(n_v m)) on a term that is itself of relative size
-    n_v m / p (resp. p / (n_v m)).
-    """
-
-    theorem: int
-    size_name: str
-    sizes: np.ndarray
-    alphas: np.ndarray
-    rel_gap: np.ndarray
-    rel_gap_se: np.ndarray
-    used: np.ndarray
-    slopes: np.ndarray
-    slope_se: np.ndarray
-    slope: float
-    slope_err: float
-    chi2_dof: float
-    stated_rate: float
-    expected_rate: float
-    runs: int
-    seed: int | None
-    elapsed: float
-    params: dict
-
-    @property
-    def clearly_negative(self) -> bool:
-        return bool(self.slope + 3 * self.slope_err < 0)
-
-    @property
-    def consistent_with_stated(self) -> bool:
-        """Decays at least as fast as the theorem's bound (within 2 standard errors)."""
-        return bool(self.slope <= self.stated_rate + 2 * self.slope_err)
-
-    def consistent_with(self, rate: float, band: float = 0.0, nsig: float = 2.0) -> bool:
-        return bool(abs(self.slope - rate) <= band + nsig * self.slope_err)
-
-
-def _wls_slope(x, y, w):
-    X = np.column_stack([np.ones_like(x), x])
-    W = np.sqrt(w)
-    coef, *_ = np.linalg.lstsq(X * W[:, None], y * W, rcond=None)
-    cov = np.linalg.inv((X * w[:, None]).T @ X)
-    res = y - X @ coef
-    dof = len(x) - 2
-    chi2 = float(np.sum(w * res ** 2) / dof) if dof > 0 else float("nan")
-    se = math.sqrt(cov[1, 1]) * (math.sqrt(chi2) if dof > 0 and chi2 > 1 else 1.0)
-    return float(coef[1]), se
-
-
-def gap_scaling(theorem, sizes=None, runs: int = 500, seed: int | None = 0, *, alphas=None,
-                estimator: str = "rao_blackwell", backend: str = "numpy",
-                progress: bool = False) -> ScalingResult:
-    """Relative gap (mc - theory)/theory vs size, and its fitted log-log slope.
-
-    Theorem 1: Fig. 2's parameters with p = 60 k, n_t = 30 k for k in ``sizes``
-    (default 1, 2, 4, 8), n_v m = 6 fixed, alpha_r = 0.2, alpha_t in ``alphas``
-    (default -1, 0, 0.5); the size is p.  Theorem 2: Fig. 3's parameters with m in
-    ``sizes`` (default 40, 80, 160, 320), alpha_r = 0.2, alpha_t in ``alphas`` (default
-    -0.5, 0.5); the size is m.  Points whose gap is not 2 standard errors away from 0,
-    or whose sign differs from the smallest size's, are left out of the fit (``used``).
-    ``runs`` must be at least 2; Ctrl-C raises :class:`~symmaml.montecarlo.SimulationInterrupted`
-    (``completed``: the simulations of the sizes already done).
-    """
-    runs = check_runs(runs)
-    t = int(theorem)
-    if t == 1:
-        sizes = np.asarray([1, 2, 4, 8] if sizes is None else sizes, dtype=int)
-        alphas = np.asarray([-1.0, 0.0, 0.5] if alphas is None else alphas, float)
-        base = dict(_FIG2)
-        make = lambda k: dict(base, p=60 * int(k), n_t=30 * int(k))
-        xs = 60.0 * sizes
-        size_name = "p"
-    elif t == 2:
-        sizes = np.asarray([40, 80, 160, 320] if sizes is None else sizes, dtype=int)
-        alphas = np.asarray([-0.5, 0.5] if alphas is None else alphas, float)
-        base = dict(_FIG3)
-        make = lambda k: dict(base, m=int(k))
-        xs = sizes.astype(float)
-        size_name = "m"
-    else:
-        raise ValueError(f"gap_scaling covers Theorems 1 and 2, got {theorem!r}")
-    from ..numeric.losses import loss_function
-    f = loss_function(t)
-    t0 = time.perf_counter()
-    gaps, ses, sims = [], [], []
-    for k in sizes:
-        P = make(k)
-        where = f"gap scaling interrupted at {size_name} = {P[size_name]}"
-        try:
-            r = simulate(**P, alpha_t=alphas, alpha_r=0.2, runs=runs, seed=seed,
-                         estimator=estimator, backend=backend, progress=progress)
-        except KeyboardInterrupt as e:
-            raise SimulationInterrupted(where, None, sims) from e
-        if r.interrupted:
-            raise SimulationInterrupted(f"{where} after {r.runs} of {runs} runs", r, sims)
-        sims.append(r)
-        kw = dict(P, delta_sq=0.0) if "delta_sq" in f.arg_names else P
-        th = np.broadcast_to(np.asarray(f(alpha_t=alphas, alpha_r=0.2, **kw), float), alphas.shape)
-        gaps.append((np.asarray(r.mean) - th) / th)
-        ses.append(np.asarray(r.stderr) / np.abs(th))
-    gaps, ses = np.array(gaps), np.array(ses)
-    sign = np.sign(gaps[0])
-    used = (np.abs(gaps) > 2 * ses) & (np.sign(gaps) == sign)
-    lx = np.log(xs)
-    slopes, slope_se = [], []
-    rows_x, rows_y, rows_w, rows_j = [], [], [], []
-    for j in range(alphas.size):
-        u = used[:, j]
-        y = np.log(np.abs(gaps[u, j]))
-        w = (np.abs(gaps[u, j]) / ses[u, j]) ** 2        # 1 / Var(log|gap|)
-        if u.sum() >= 2:
-            s, e = _wls_slope(lx[u], y, w) if u.sum() > 2 else (
-                float((y[1] - y[0]) / (lx[u][1] - lx[u][0])),
-                float(math.sqrt(1 / w[0] + 1 / w[1]) / abs(lx[u][1] - lx[u][0])))
-        else:
-            s, e = float("nan"), float("nan")
-        slopes.append(s)
-        slope_se.append(e)
-        rows_x += list(lx[u]); rows_y += list(y); rows_w += list(w); rows_j += [j] * int(u.sum())
-    # common slope, one intercept per alpha
-    rows_x, rows_y, rows_w, rows_j = map(np.asarray, (rows_x, rows_y, rows_w, rows_j))
-    J = np.unique(rows_j)
-    X = np.column_stack([(rows_j == j).astype(float) for j in J] + [rows_x])
-    W = np.sqrt(rows_w)
-    coef, *_ = np.linalg.lstsq(X * W[:, None], rows_y * W, rcond=None)
-    cov = np.linalg.inv((X * rows_w[:, None]).T @ X)
-    dof = len(rows_x) - X.shape[1]
-    chi2 = float(np.sum(rows_w * (rows_y - X @ coef) ** 2) / dof) if dof > 0 else float("nan")
-    err = math.sqrt(cov[-1, -1]) * (math.sqrt(chi2) if dof > 0 and chi2 > 1 else 1.0)
-    return ScalingResult(theorem=t, size_name=size_name, sizes=xs, alphas=alphas, rel_gap=gaps,
-                         rel_gap_se=ses, used=used, slopes=np.array(slopes),
-                         slope_se=np.array(slope_se), slope=float(coef[-1]), slope_err=err,
-                         chi2_dof=chi2, stated_rate=-1.5, expected_rate=-2.0, runs=runs,
-                         seed=seed, elapsed=time.perf_counter() - t0, params=base)
 
 
 # ----------------------------------------------------------------------------- output

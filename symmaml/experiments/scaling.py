@@ -1,0 +1,166 @@
+"""Does the theory-simulation gap shrink at the rate the theorems state?
+
+:func:`gap_scaling` simulates Theorem 1 (Fig. 2's parameters, growing p and n_t) or
+Theorem 2 (Fig. 3's parameters, growing m) at increasing sizes and fits the log-log slope of
+the relative gap (mc - theory) / theory; :class:`ScalingResult` holds the numbers
+(:func:`symmaml.experiments.validation.format_table` / ``to_records`` print them).
+Ctrl-C raises :class:`~symmaml.montecarlo.SimulationInterrupted`.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..montecarlo.simulate import SimulationInterrupted, check_runs, simulate
+from .paper import FIG2_PARAMS, FIG3_PARAMS
+
+__all__ = ["ScalingResult", "gap_scaling"]
+
+
+@dataclass(frozen=True)
+class ScalingResult:
+    """Relative theory-simulation gap vs problem size, with fitted log-log slopes.
+
+    ``rel_gap`` / ``rel_gap_se``: (len(sizes), len(alphas)).  ``slopes`` / ``slope_se``:
+    per alpha; ``slope`` / ``slope_err``: common slope with one intercept per alpha
+    (weighted least squares on log|gap|, weights from the MC stderr; the error is
+    inflated by sqrt(chi2/dof) when that exceeds 1).  ``stated_rate``: the exponent of
+    the theorem's error bound (-1.5: O(xi^{-3/2}) resp. O((m xi)^{-3/2})); the gap must
+    decay at least that fast.  ``expected_rate``: -2, the leading correction at fixed
+    n_v m (Theorem 1) resp. fixed p, n_v (Theorem 2): an inverse-Wishart bias of relative
+    size (n_v m + 1)/p (resp. (p + 1)/(n_v m)) on a term that is itself of relative size
+    n_v m / p (resp. p / (n_v m)).
+    """
+
+    theorem: int
+    size_name: str
+    sizes: np.ndarray
+    alphas: np.ndarray
+    rel_gap: np.ndarray
+    rel_gap_se: np.ndarray
+    used: np.ndarray
+    slopes: np.ndarray
+    slope_se: np.ndarray
+    slope: float
+    slope_err: float
+    chi2_dof: float
+    stated_rate: float
+    expected_rate: float
+    runs: int
+    seed: int | None
+    elapsed: float
+    params: dict
+
+    @property
+    def clearly_negative(self) -> bool:
+        return bool(self.slope + 3 * self.slope_err < 0)
+
+    @property
+    def consistent_with_stated(self) -> bool:
+        """Decays at least as fast as the theorem's bound (within 2 standard errors)."""
+        return bool(self.slope <= self.stated_rate + 2 * self.slope_err)
+
+    def consistent_with(self, rate: float, band: float = 0.0, nsig: float = 2.0) -> bool:
+        return bool(abs(self.slope - rate) <= band + nsig * self.slope_err)
+
+
+def _wls_slope(x, y, w):
+    X = np.column_stack([np.ones_like(x), x])
+    W = np.sqrt(w)
+    coef, *_ = np.linalg.lstsq(X * W[:, None], y * W, rcond=None)
+    cov = np.linalg.inv((X * w[:, None]).T @ X)
+    res = y - X @ coef
+    dof = len(x) - 2
+    chi2 = float(np.sum(w * res ** 2) / dof) if dof > 0 else float("nan")
+    se = math.sqrt(cov[1, 1]) * (math.sqrt(chi2) if dof > 0 and chi2 > 1 else 1.0)
+    return float(coef[1]), se
+
+
+def gap_scaling(theorem, sizes=None, runs: int = 500, seed: int | None = 0, *, alphas=None,
+                estimator: str = "rao_blackwell", backend: str = "numpy",
+                progress: bool = False) -> ScalingResult:
+    """Relative gap (mc - theory)/theory vs size, and its fitted log-log slope.
+
+    Theorem 1: Fig. 2's parameters with p = 60 k, n_t = 30 k for k in ``sizes``
+    (default 1, 2, 4, 8), n_v m = 6 fixed, alpha_r = 0.2, alpha_t in ``alphas``
+    (default -1, 0, 0.5); the size is p.  Theorem 2: Fig. 3's parameters with m in
+    ``sizes`` (default 40, 80, 160, 320), alpha_r = 0.2, alpha_t in ``alphas`` (default
+    -0.5, 0.5); the size is m.  Points whose gap is not 2 standard errors away from 0,
+    or whose sign differs from the smallest size's, are left out of the fit (``used``).
+    ``runs`` must be at least 2; Ctrl-C raises :class:`~symmaml.montecarlo.SimulationInterrupted`
+    (``completed``: the simulations of the sizes already done).
+    """
+    runs = check_runs(runs)
+    t = int(theorem)
+    if t == 1:
+        sizes = np.asarray([1, 2, 4, 8] if sizes is None else sizes, dtype=int)
+        alphas = np.asarray([-1.0, 0.0, 0.5] if alphas is None else alphas, float)
+        base = dict(FIG2_PARAMS)
+        make = lambda k: dict(base, p=60 * int(k), n_t=30 * int(k))
+        xs = 60.0 * sizes
+        size_name = "p"
+    elif t == 2:
+        sizes = np.asarray([40, 80, 160, 320] if sizes is None else sizes, dtype=int)
+        alphas = np.asarray([-0.5, 0.5] if alphas is None else alphas, float)
+        base = dict(FIG3_PARAMS)
+        make = lambda k: dict(base, m=int(k))
+        xs = sizes.astype(float)
+        size_name = "m"
+    else:
+        raise ValueError(f"gap_scaling covers Theorems 1 and 2, got {theorem!r}")
+    from ..numeric.losses import loss_function
+    f = loss_function(t)
+    t0 = time.perf_counter()
+    gaps, ses, sims = [], [], []
+    for k in sizes:
+        P = make(k)
+        where = f"gap scaling interrupted at {size_name} = {P[size_name]}"
+        try:
+            r = simulate(**P, alpha_t=alphas, alpha_r=0.2, runs=runs, seed=seed,
+                         estimator=estimator, backend=backend, progress=progress)
+        except KeyboardInterrupt as e:
+            raise SimulationInterrupted(where, None, sims) from e
+        if r.interrupted:
+            raise SimulationInterrupted(f"{where} after {r.runs} of {runs} runs", r, sims)
+        sims.append(r)
+        kw = dict(P, delta_sq=0.0) if "delta_sq" in f.arg_names else P
+        th = np.broadcast_to(np.asarray(f(alpha_t=alphas, alpha_r=0.2, **kw), float), alphas.shape)
+        gaps.append((np.asarray(r.mean) - th) / th)
+        ses.append(np.asarray(r.stderr) / np.abs(th))
+    gaps, ses = np.array(gaps), np.array(ses)
+    sign = np.sign(gaps[0])
+    used = (np.abs(gaps) > 2 * ses) & (np.sign(gaps) == sign)
+    lx = np.log(xs)
+    slopes, slope_se = [], []
+    rows_x, rows_y, rows_w, rows_j = [], [], [], []
+    for j in range(alphas.size):
+        u = used[:, j]
+        y = np.log(np.abs(gaps[u, j]))
+        w = (np.abs(gaps[u, j]) / ses[u, j]) ** 2        # 1 / Var(log|gap|)
+        if u.sum() >= 2:
+            s, e = _wls_slope(lx[u], y, w) if u.sum() > 2 else (
+                float((y[1] - y[0]) / (lx[u][1] - lx[u][0])),
+                float(math.sqrt(1 / w[0] + 1 / w[1]) / abs(lx[u][1] - lx[u][0])))
+        else:
+            s, e = float("nan"), float("nan")
+        slopes.append(s)
+        slope_se.append(e)
+        rows_x += list(lx[u]); rows_y += list(y); rows_w += list(w); rows_j += [j] * int(u.sum())
+    # common slope, one intercept per alpha
+    rows_x, rows_y, rows_w, rows_j = map(np.asarray, (rows_x, rows_y, rows_w, rows_j))
+    J = np.unique(rows_j)
+    X = np.column_stack([(rows_j == j).astype(float) for j in J] + [rows_x])
+    W = np.sqrt(rows_w)
+    coef, *_ = np.linalg.lstsq(X * W[:, None], rows_y * W, rcond=None)
+    cov = np.linalg.inv((X * rows_w[:, None]).T @ X)
+    dof = len(rows_x) - X.shape[1]
+    chi2 = float(np.sum(rows_w * (rows_y - X @ coef) ** 2) / dof) if dof > 0 else float("nan")
+    err = math.sqrt(cov[-1, -1]) * (math.sqrt(chi2) if dof > 0 and chi2 > 1 else 1.0)
+    return ScalingResult(theorem=t, size_name=size_name, sizes=xs, alphas=alphas, rel_gap=gaps,
+                         rel_gap_se=ses, used=used, slopes=np.array(slopes),
+                         slope_se=np.array(slope_se), slope=float(coef[-1]), slope_err=err,
+                         chi2_dof=chi2, stated_rate=-1.5, expected_rate=-2.0, runs=runs,
+                         seed=seed, elapsed=time.perf_counter() - t0, params=base)
