@@ -3,7 +3,9 @@
 * :func:`test_average` -- Eqs. 59-65 (Sigma = I) and Eqs. 115-124 (general Sigma), exact:
   the average of the test loss (Eq. 23) over the test task given omega*.
 * :func:`h` -- h = E[(I - alpha/n X^T X)^2] / I = (1 - alpha)^2 + alpha^2 (p + 1)/n
-  (Eqs. 6-7), computed by the moment engine.
+  (Eqs. 6-7), computed by the moment engine; :func:`h_t`, :func:`h_r` at the inner and
+  outer rates;
+* :func:`mu` -- Lemma 1's mu_k and mu_{k,l} (Eqs. 32-40), from the Wishart moments.
 """
 from __future__ import annotations
 
@@ -11,11 +13,12 @@ from functools import lru_cache
 
 from sympy import MatrixSymbol, Symbol, Trace, expand
 
-from ..moments import expectation, gaussian_matrix, identity_coefficient, replace_traces
-from ..symbols import p
+from ..moments import (expectation, gaussian_matrix, identity_coefficient, replace_traces,
+                       wishart_moment)
+from ..symbols import alpha_r, alpha_t, n as n_sym, n_r, n_t, p
 from .model import inner_matrix, test_task
 
-__all__ = ["test_average", "h", "d_vector", "E_d_sq"]
+__all__ = ["test_average", "h", "h_t", "h_r", "mu", "d_vector", "E_d_sq"]
 
 #: omega* - w0 (a p x 1 matrix held fixed while averaging over the test task)
 d_vector = MatrixSymbol("d", p, 1)
@@ -45,3 +48,20 @@ def test_average(general=False):
     if out.has(d_vector):
         raise AssertionError("Sigma = I test average depends on d beyond |d|^2")
     return expand(out)
+
+
+def h_t():
+    """h_t = (1 - alpha_t)^2 + alpha_t^2 (p + 1)/n_t (Eq. 6), derived as E[A_t^2]."""
+    return h(alpha_t, n_t)
+
+
+def h_r():
+    """h_r (Eq. 7), derived as E[A_r^2]."""
+    return h(alpha_r, n_r)
+
+
+def mu(k: int, l: int | None = None, n=n_t):
+    """Lemma 1's mu_k = c_k / n^k and mu_{k,l} = c_{k,(l)} / (p n^{k+l}) (Eqs. 32-40)."""
+    if l is None:
+        return expand(wishart_moment(k).subs(n_sym, n) / n ** k)
+    return expand(wishart_moment(k, (l,)).subs(n_sym, n) / (p * n ** (k + l)))

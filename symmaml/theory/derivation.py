@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sympy import Basic
+from sympy import Basic, MatrixSymbol, Symbol
 
 from ..printing import paper_latex
+from ..symbols import m, n_v, p
 
 __all__ = ["Step", "Derivation", "KINDS", "display"]
 
@@ -26,8 +27,6 @@ KINDS = ("definition", "exact", "approximation")
 
 def display():
     """Matrix symbols used only to *state* steps (stacked B, Gamma, omega0 - w0, ...)."""
-    from sympy import MatrixSymbol, Symbol
-    from ..symbols import m, n_v, p
     N = n_v * m
     return {
         "B": MatrixSymbol("B", N, p),

@@ -22,9 +22,11 @@ from sympy import Identity, ImmutableMatrix, MatrixBase, Symbol, Trace, ZeroMatr
 from ..moments import (expectation, gaussian_matrix, identity_coefficient, moments_equal,
                        symmetric_matrix)
 from ..symbols import alpha_r, alpha_t, m, n, n_r, n_t, n_v, p, sigma
+from .algebra import expand_traces
 from .common import d_vector, test_average
 from .derivation import Derivation, Step, display
 from .model import F, Sigma, Sigma_w, inner_matrix, training_task
+from .regime import check_matrix
 
 __all__ = ["derive", "H", "gaussian_F", "specialise"]
 
@@ -122,9 +124,8 @@ def specialise(expr, Sigma_value=None, Sigma_w_value=None, F_value=None):
 
     ``F_value="gaussian"`` uses the engine's Gaussian value 2 Sigma^3 + Sigma Tr Sigma^2.
     Explicit numeric matrices are checked: square, symmetric, and positive semi-definite
-    for the covariances.
+    for the covariances.  Used to reduce Theorem 3 (Eq. 14) to Theorem 1 (Eq. 5).
     """
-    from .regime import check_matrix
     if isinstance(F_value, str):
         if F_value != "gaussian":
             raise ValueError(f"F_value must be a matrix or 'gaussian', got {F_value!r}")
@@ -147,5 +148,4 @@ def specialise(expr, Sigma_value=None, Sigma_w_value=None, F_value=None):
         out = expr.xreplace(sub).xreplace({p: k})
         return out.xreplace({Identity(k): ImmutableMatrix.eye(k)}).doit()
     out = expr.xreplace(sub)
-    from .optima import expand_traces
     return expand_traces(out)        # matrix expressions (e.g. nu^2/p I): canonical traces
