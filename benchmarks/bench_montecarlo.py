@@ -34,7 +34,7 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from symmaml.montecarlo import rao_blackwell, simulate  # noqa: E402
-from symmaml.montecarlo.backend import blas_threads  # noqa: E402
+from symmaml.backend import blas_threads  # noqa: E402
 
 FIG2 = dict(n_t=30, n_v=2, n_r=20, m=3, p=60, sigma=1.0, nu=0.5, alpha_r=0.2)
 FIG3 = dict(n_t=5, n_v=25, n_r=10, m=40, p=30, sigma=0.2, nu=0.2, alpha_r=0.2)

@@ -15,9 +15,16 @@ Monte Carlo layer (the simulator).  :func:`get_namespace` turns a backend spec i
 
 Unknown specs raise ``ValueError`` naming them; a known backend whose package is not
 installed raises ``ImportError`` naming the package.
+
+The simulator's :class:`Backend` (a :class:`Namespace` whose ``asarray`` always makes
+float64 arrays from the host NumPy draws; :func:`resolve_backend`) and the one host-BLAS
+thread limiter :func:`blas_threads` (used by the simulator and by
+:class:`~symmaml.numeric.traces.TraceEvaluator`) live here too: this is the package's only
+backend module.
 """
 from __future__ import annotations
 
+import contextlib
 import importlib
 from dataclasses import dataclass
 from types import ModuleType
@@ -25,7 +32,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Namespace", "get_namespace", "to_numpy", "available_backends"]
+__all__ = ["Namespace", "get_namespace", "to_numpy", "available_backends", "Backend",
+           "resolve_backend", "blas_threads"]
 
 
 @dataclass(frozen=True)
@@ -168,3 +176,44 @@ def to_numpy(x) -> np.ndarray:
         return np.asarray(x)
     except Exception:  # noqa: BLE001 - array_api_strict >= 2 refuses __array__; use DLPack
         return np.from_dlpack(x)
+
+
+@dataclass(frozen=True)
+class Backend(Namespace):
+    """The simulator's backend: a :class:`Namespace` whose ``asarray`` always makes float64
+    arrays from the host NumPy draws."""
+
+    def asarray(self, a, dtype=None):
+        """Host NumPy array -> float64 backend array on ``device``."""
+        return super().asarray(np.ascontiguousarray(a, dtype=np.float64))
+
+
+def resolve_backend(backend: Any = "numpy") -> Backend:
+    """Map a backend spec (module doc) to a :class:`Backend`; ValueError/ImportError if unusable.
+
+    The spec is resolved by :func:`get_namespace`, the one place that knows the backends."""
+    if isinstance(backend, Backend):
+        return backend
+    ns = get_namespace(backend)
+    return Backend(ns.name, ns.xp, ns.device)
+
+
+def blas_threads(limit):
+    """Context manager limiting the host BLAS/LAPACK thread pool (via ``threadpoolctl``).
+
+    ``limit`` is a thread count (an int, or anything ``int()`` accepts), or a ``str`` /
+    ``dict`` passed to ``threadpoolctl.threadpool_limits`` unchanged; ``None`` means no
+    limit.  Used by the simulator (many small batched LAPACK calls: one SVD per run and
+    alpha_t, where multi-threaded OpenBLAS only adds overhead, and on a loaded machine its
+    spinning threads slow e.g. a 1000 x 30 SVD down by up to 100x) and by
+    :class:`~symmaml.numeric.traces.TraceEvaluator`'s set-up (eigh, products).
+    ``threadpoolctl`` is optional: without it (or with ``limit=None``) this is a no-op.
+    """
+    if limit is None:
+        return contextlib.nullcontext()
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl is a dependency
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=limit if isinstance(limit, (str, dict)) else int(limit),
+                             user_api="blas")

@@ -12,6 +12,7 @@ from .api import (MAX_DEGREE_REFERENCE, METHODS, Moment, canonical_form, clear_c
                   identity_coefficient, replace_traces, difference, expectation,
                   expectation_terms, lemma1_table, moments_equal, wishart_expectation,
                   wishart_lhs, wishart_moment, wishart_orders)
+from .cycles import canonical_word, word_symbols
 from .limits import CostLimitError
 from .matrices import GaussianMatrix, SymmetricMatrixSymbol, gaussian_matrix, symmetric_matrix
 from .table import moment_table
@@ -22,4 +23,5 @@ __all__ = [
     "lemma1_table", "moments_equal", "wishart_expectation", "wishart_lhs", "wishart_moment",
     "wishart_orders", "moment_table", "CostLimitError", "MAX_DEGREE_REFERENCE",
     "GaussianMatrix", "SymmetricMatrixSymbol", "gaussian_matrix", "symmetric_matrix",
+    "canonical_word", "word_symbols",
 ]

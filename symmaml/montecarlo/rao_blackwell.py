@@ -40,7 +40,7 @@ import numpy as np
 from array_api_compat import array_namespace, device
 
 from . import sampling
-from .backend import to_numpy
+from ..backend import to_numpy
 from .linalg import checked_svd, inputs, mv, outer_matrix
 
 __all__ = ["loss", "loss_svd", "loss_gram", "GRAM_COND_MAX", "METHOD"]

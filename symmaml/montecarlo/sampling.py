@@ -14,7 +14,7 @@ Random numbers are always drawn by NumPy (``numpy.random.Generator`` on PCG64),
 one generator per run, seeded by ``SeedSequence(seed).spawn(runs)[i]``.  A run's
 numbers therefore do not depend on the chunking, on the backend, nor on the total
 number of runs (runs = 100 is a prefix of runs = 1000).  The backend only sees the
-arrays after :func:`draw_chunk` (see :mod:`symmaml.montecarlo.backend`).
+arrays after :func:`draw_chunk` (see :func:`symmaml.backend.resolve_backend`).
 
 Seeding is per run rather than per chunk (each chunk simply takes its runs' seed
 sequences), which is what makes results independent of the chunk size.
@@ -52,8 +52,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..matrices import psd_sqrt
+
 __all__ = ["Design", "make_design", "draw_run", "draw_chunk", "draws_per_run", "run_generators",
-           "X_DISTS", "ESTIMATORS"]
+           "X_DISTS", "ESTIMATORS", "wishart_draw", "psd_sqrt"]
 
 X_DISTS = ("gaussian", "rademacher", "student_t")
 _X_ALIASES = {"normal": "gaussian", "t": "student_t", "student-t": "student_t", "studentt": "student_t"}
@@ -135,25 +137,6 @@ def _vector(name, value, p):
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must be finite")
     return arr
-
-
-def psd_sqrt(name, M, p):
-    """Validate a covariance matrix and return ``(M, M^{1/2})`` (symmetric root)."""
-    M = np.asarray(M, dtype=float)
-    if M.shape != (p, p):
-        raise ValueError(f"{name} must have shape ({p}, {p}), got {M.shape}")
-    if not np.all(np.isfinite(M)):
-        raise ValueError(f"{name} must be finite")
-    scale = max(float(np.max(np.abs(M))), np.finfo(float).tiny)
-    tol = 100 * p * np.finfo(float).eps * scale
-    if np.max(np.abs(M - M.T)) > tol:
-        raise ValueError(f"{name} must be symmetric (max |M - M^T| = {np.max(np.abs(M - M.T)):.3g})")
-    M = 0.5 * (M + M.T)
-    lam, vec = np.linalg.eigh(M)
-    if lam[0] < -tol:
-        raise ValueError(f"{name} must be positive semi-definite (smallest eigenvalue {lam[0]:.3g})")
-    root = (vec * np.sqrt(np.clip(lam, 0.0, None))) @ vec.T
-    return M, root
 
 
 def make_design(*, n_t, n_v, n_r, m, p, sigma, nu, alpha_t, alpha_r, w0=None, omega0=None,
@@ -293,3 +276,45 @@ def draws_per_run(d: Design) -> dict:
             kind = "normal" if d.x_dist == "gaussian" else "x"
         counts[kind] += int(np.prod(shape))
     return counts
+
+
+def wishart_draw(p: int, dof: int | None = None, scale=1.0, *, rng: np.random.Generator,
+                 normalise: bool = True) -> np.ndarray:
+    """One draw of the Wishart W(scale, dof) (p x p), divided by ``dof`` if ``normalise``.
+
+    ``scale`` is a scalar c (meaning c * I) or a symmetric positive-definite p x p matrix;
+    ``dof`` defaults to ``p``.  ``rng`` must be a ``numpy.random.Generator`` (e.g.
+    ``numpy.random.default_rng(seed)``), passed explicitly for reproducibility.
+
+    Eq. 17 (Fig. 4) draws Sigma ~ W(I, p) and Sigma_w ~ nu^2/p W(I, p); with the 1/dof
+    normalisation (unnormalised losses come out near 1e6) these are
+    ``wishart_draw(p, rng=rng)`` and ``wishart_draw(p, scale=nu**2 / p, rng=rng)``.
+    (Re-exported as :func:`symmaml.numeric.wishart_draw`.)
+    """
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator (numpy.random.default_rng(seed)), got {type(rng).__name__}")
+    if isinstance(p, bool) or not isinstance(p, (int, np.integer)) or p < 1:
+        raise ValueError(f"p must be a positive integer, got {p!r}")
+    dof = p if dof is None else dof
+    if isinstance(dof, bool) or not isinstance(dof, (int, np.integer)) or dof < 1:
+        raise ValueError(f"dof must be a positive integer, got {dof!r}")
+    X = rng.standard_normal((int(dof), int(p)))
+    if np.ndim(scale) == 0:
+        c = float(scale)
+        if not c > 0:
+            raise ValueError(f"scale must be positive, got {scale!r}")
+        W = c * (X.T @ X)
+    else:
+        V = np.asarray(scale, dtype=np.float64)
+        if V.shape != (p, p):
+            raise ValueError(f"scale matrix must have shape ({p}, {p}), got {V.shape}")
+        try:
+            L = np.linalg.cholesky(V)
+        except np.linalg.LinAlgError:
+            raise ValueError("scale matrix must be symmetric positive definite") from None
+        Y = X @ L.T
+        W = Y.T @ Y
+    W = 0.5 * (W + W.T)
+    if normalise:
+        W /= dof
+    return W

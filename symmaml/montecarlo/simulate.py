@@ -47,7 +47,7 @@ import numpy as np
 from array_api_compat import array_namespace
 
 from . import rao_blackwell, sampling
-from .backend import Backend, blas_threads, resolve_backend, to_numpy
+from ..backend import Backend, blas_threads, resolve_backend, to_numpy
 from .existence import check_loss_moments
 from .exact import conditional_loss_coefficients
 from .linalg import (IllConditionedWarning, SingularOuterProblemError, inputs, mv, outer_matrix,

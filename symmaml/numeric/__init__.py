@@ -3,24 +3,32 @@
 * :mod:`symmaml.numeric.lambdify` -- :func:`compile_expr`, :func:`derivative_function`,
   :func:`grid` (CSE + per-backend printers; no SymPy object crosses into array code);
 * :mod:`symmaml.numeric.traces` -- :class:`TraceEvaluator` for Theorem 3's loss
-  (Eqs. 14-16) and other expressions in traces of matrix words, with the reference
-  :func:`direct_evaluate`, :func:`gaussian_F` and :func:`wishart_draw` (Eq. 17);
+  (Eqs. 14-16) and other expressions in traces of matrix words (:func:`expand_words`);
+* :mod:`symmaml.numeric.reference` -- :func:`direct_evaluate`, the slow reference (every
+  p x p product at every parameter value);
 * :mod:`symmaml.numeric.losses` -- :func:`loss_function`, :func:`derived_function`,
   :func:`theorem3_evaluator`, :func:`phase_map`: the theorems' losses and derived
   quantities as checked, compiled functions (:class:`CheckedFunction` applies the theorem's
-  regime check, :func:`symmaml.theory.regime.check_arrays`, on every call);
-* :mod:`symmaml.numeric.backend` -- :func:`get_namespace` (array API namespaces).
+  regime check, :func:`symmaml.theory.regime.check_arrays`, on every call), and
+  :func:`gaussian_F` (Gaussian F at a numeric Sigma).
+
+Re-exported from the floors below, for convenience: the array backends
+(:mod:`symmaml.backend`: :func:`get_namespace`, ...), the matrix checks
+(:func:`symmaml.matrices.validate_matrices`), the canonical form of trace words
+(:func:`symmaml.moments.canonical_word`) and Eq. 17's Wishart draws
+(:func:`symmaml.montecarlo.sampling.wishart_draw`).
 """
-from .backend import Namespace, available_backends, get_namespace, to_numpy
+from ..backend import Namespace, available_backends, get_namespace, to_numpy
+from ..matrices import validate_matrices
+from ..moments import canonical_word
+from ..montecarlo.sampling import wishart_draw
 from .lambdify import CompiledExpr, NonFiniteError, compile_expr, derivative_function, grid
 from .losses import (
-    DERIVED, PARAMETERS, CheckedFunction, derived_function, gaussian_F_numeric, loss_function,
-    phase_map, theorem3_evaluator,
+    DERIVED, PARAMETERS, CheckedFunction, derived_function, gaussian_F, gaussian_F_numeric,
+    loss_function, phase_map, theorem3_evaluator,
 )
-from .traces import (
-    TraceEvaluator, canonical_word, direct_evaluate, expand_words, gaussian_F, validate_matrices,
-    wishart_draw,
-)
+from .reference import direct_evaluate
+from .traces import TraceEvaluator, expand_words
 
 __all__ = [
     "Namespace", "available_backends", "get_namespace", "to_numpy",

@@ -35,7 +35,7 @@ import sympy
 from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.precedence import PRECEDENCE
 
-from .backend import Namespace, get_namespace, to_numpy
+from ..backend import Namespace, get_namespace, to_numpy
 
 __all__ = [
     "compile_expr", "derivative_function", "grid", "CompiledExpr", "NonFiniteError",
@@ -178,7 +178,7 @@ class CompiledExpr:
     array of the backend with the broadcast shape (a 0-d array for scalar inputs).
 
     Attributes: ``expr`` (the SymPy expression, kept for reference only), ``args``,
-    ``arg_names``, ``backend`` (:class:`~symmaml.numeric.backend.Namespace`),
+    ``arg_names``, ``backend`` (:class:`~symmaml.backend.Namespace`),
     ``source`` (the generated Python code), ``check_finite``.
     """
 
@@ -288,7 +288,7 @@ def compile_expr(expr, args: Iterable, backend: Any = "numpy", cse: bool = True,
         over them).
     backend : ``"numpy"`` (default), ``"torch"``, ``"torch:cuda"``, ``"cupy"``,
         ``"array_api_strict"`` or an array namespace module (see
-        :func:`symmaml.numeric.backend.get_namespace`).
+        :func:`symmaml.backend.get_namespace`).
     cse : extract common subexpressions with ``sympy.cse`` first (default True).
     check_finite : raise :class:`NonFiniteError` when the result contains NaN or inf.
 

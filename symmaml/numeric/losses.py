@@ -9,7 +9,8 @@ Everything here is compiled once from the SymPy results of :mod:`symmaml.theory`
   at 0, Theorem 1's alpha_t^+-, h_t, h_r;
 * :func:`theorem3_evaluator` -- Theorem 3's loss for given Sigma, Sigma_w, F by working in
   Sigma's eigenbasis once (:class:`~symmaml.numeric.traces.TraceEvaluator`);
-* :func:`gaussian_F_numeric` -- the engine's Gaussian F evaluated at a numeric Sigma.
+* :func:`gaussian_F_numeric` -- the engine's Gaussian F evaluated at a numeric Sigma;
+  :func:`gaussian_F` the same, shape-checked and symmetrised.
 """
 from __future__ import annotations
 
@@ -20,16 +21,16 @@ import numpy as np
 from sympy import diff
 
 from .. import theory
-from ..moments import canonical_form
-from ..theory.regime import check_arrays
-from ..moments.words import letter, poly_to_sympy
+from ..backend import to_numpy
+from ..moments import canonical_form, word_symbols
+from ..moments.words import poly_to_sympy
 from ..symbols import alpha_r, alpha_t, delta_sq, m, n_r, n_t, n_v, nu, p, sigma
-from .lambdify import CompiledExpr, compile_expr
-from .backend import to_numpy
+from ..theory.regime import check_arrays
+from .lambdify import compile_expr
 from .traces import TraceEvaluator
 
 __all__ = ["PARAMETERS", "loss_function", "derived_function", "DERIVED", "theorem3_evaluator",
-           "gaussian_F_numeric", "phase_map", "CheckedFunction"]
+           "gaussian_F_numeric", "gaussian_F", "phase_map", "CheckedFunction"]
 
 #: argument order of every compiled function of Theorems 1-2
 PARAMETERS = (alpha_t, alpha_r, n_t, n_v, n_r, m, p, sigma, nu, delta_sq)
@@ -156,7 +157,7 @@ def _gaussian_F_terms():
     """The engine's F_G = E[(x^T Sigma x) x x^T] as [(coeff, Sigma power, trace powers)]."""
     terms = []
     for (open_word, traces), coeff in canonical_form(theory.gaussian_F()).items():
-        names = {letter(t >> 1).symbol.name for w in (open_word,) + traces for t in w}
+        names = {sym.name for w in (open_word,) + traces for sym in word_symbols(w)}
         if names - {"Sigma"}:
             raise AssertionError(f"unexpected letters {names} in F")
         c = float(poly_to_sympy(coeff) if isinstance(coeff, dict) else coeff)
@@ -178,6 +179,17 @@ def gaussian_F_numeric(Sigma) -> np.ndarray:
     return out
 
 
+def gaussian_F(S) -> np.ndarray:
+    """F = E[(x^T S x) x x^T] for Gaussian x ~ N(0, S) (Eq. 111), at a numeric ``S``.
+
+    Evaluates the moment engine's result (:func:`symmaml.theory.gaussian_F`, which is
+    2 S^3 + S Tr S^2); the result is symmetrised to remove rounding asymmetry.
+    """
+    S = np.asarray(S, dtype=np.float64)
+    if S.ndim != 2 or S.shape[0] != S.shape[1]:
+        raise ValueError(f"gaussian_F: S must be square 2-D, got shape {S.shape}")
+    F = gaussian_F_numeric(S)
+    return 0.5 * (F + F.T)
 
 
 def phase_map(theorem, alpha_t=None, **params):

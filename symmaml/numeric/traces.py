@@ -26,9 +26,11 @@ values of Sigma, Sigma_w, F (Fig. 4, with the Wishart draws of Eq. 17).
    these numbers (passed as arguments, not baked in as SymPy floats), compiled once by
    :func:`symmaml.numeric.lambdify.compile_expr` and vectorised over parameter grids.
 
-:func:`direct_evaluate` is the straightforward reference (all p x p products per
-parameter value).  :func:`gaussian_F` gives F = 2 Sigma^3 + Sigma Tr Sigma^2 (the value
-of F for Gaussian x, Section 7.4) and :func:`wishart_draw` the covariances of Eq. 17.
+Elsewhere: the reference :func:`symmaml.numeric.reference.direct_evaluate` (all p x p
+products per parameter value), the matrix checks :mod:`symmaml.matrices`, the canonical
+form of words :func:`symmaml.moments.canonical_word`, Eq. 17's draws
+:func:`symmaml.montecarlo.sampling.wishart_draw` and Gaussian F
+:func:`symmaml.numeric.losses.gaussian_F`.
 """
 from __future__ import annotations
 
@@ -42,13 +44,12 @@ from sympy.matrices.expressions import (
     Identity, MatAdd, MatMul, MatPow, MatrixExpr, MatrixSymbol, Transpose, ZeroMatrix,
 )
 
-from .backend import get_namespace
+from ..backend import blas_threads as limit_blas_threads, get_namespace
+from ..matrices import resolve_matrices, validate_matrices
+from ..moments import canonical_word
 from .lambdify import CompiledExpr, compile_expr
 
-__all__ = [
-    "TraceEvaluator", "direct_evaluate", "expand_words", "canonical_word", "gaussian_F",
-    "wishart_draw", "validate_matrices",
-]
+__all__ = ["TraceEvaluator", "expand_words"]
 
 
 # ----------------------------------------------------------------------------- symbolic
@@ -114,15 +115,6 @@ def expand_words(mexpr) -> dict:
         "expected sums, products, integer powers and transposes of symmetric MatrixSymbols")
 
 
-def canonical_word(word: tuple[int, ...]) -> tuple[int, ...]:
-    """Least rotation of ``word`` or of its reversal (traces of symmetric letters)."""
-    if not word:
-        return word
-    rev = word[::-1]
-    n = len(word)
-    return min(min(word[i:] + word[:i] for i in range(n)), min(rev[i:] + rev[:i] for i in range(n)))
-
-
 def _word_label(word: tuple, names: list[str]) -> str:
     if not word:
         return "Tr(I)"
@@ -141,171 +133,7 @@ def _matrix_symbols(expr) -> set:
     return {s for s in expr.atoms(MatrixSymbol)}
 
 
-# ----------------------------------------------------------------------------- validation
-
-def _resolve_matrices(expr_symbols: Iterable, matrices: Mapping) -> dict:
-    """Map each matrix symbol of the expression to its numeric array (by object, then name)."""
-    by_name: dict = {}
-    for k in matrices:
-        name = k if isinstance(k, str) else getattr(k, "name", None)
-        if name is None:
-            raise ValueError(f"matrices keys must be MatrixSymbols or names, got {k!r}")
-        by_name.setdefault(name, []).append(k)
-    out, missing = {}, []
-    for s in expr_symbols:
-        if s in matrices:
-            out[s] = matrices[s]
-        elif len(by_name.get(s.name, [])) == 1:
-            out[s] = matrices[by_name[s.name][0]]
-        else:
-            missing.append(s.name)
-    if missing:
-        raise ValueError(f"no numeric value given for the matrix symbol(s) {sorted(missing)}")
-    return out
-
-
-def validate_matrices(matrices: Mapping, psd: Iterable = (), sym_rtol: float = 1e-8,
-                      psd_rtol: float = 1e-8, eigenvalues: Mapping | None = None) -> tuple[dict, int]:
-    """Check numeric matrices: finite, square 2-D, one common size, symmetric, PSD where asked.
-
-    ``matrices`` maps symbols (or names) to array-likes.  Returns ``(arrays, p)`` with
-    float64 copies.  Symmetry: ``max|M - M^T| <= sym_rtol * max|M|``.  PSD (for the
-    symbols in ``psd``): the smallest eigenvalue is >= ``-psd_rtol * max|eigenvalue|``
-    (from ``eigenvalues[sym]`` if given, else tested by a Cholesky factorisation of
-    ``M + psd_rtol * max|diag M| * I``).  Each failure raises ``ValueError`` naming the
-    matrix and the condition.
-    """
-    arrays: dict = {}
-    converted = {}
-    for sym, value in matrices.items():
-        name = getattr(sym, "name", str(sym))
-        try:
-            a = np.array(value, dtype=np.float64, copy=True)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"matrix {name}: not convertible to a float array ({exc})") from exc
-        if a.ndim != 2 or a.shape[0] != a.shape[1]:
-            raise ValueError(f"matrix {name}: must be square 2-D, got shape {a.shape}")
-        converted[sym] = a
-    sizes = [a.shape[0] for a in converted.values()]
-    p = max(sizes, key=sizes.count) if sizes else None   # the majority size; name the odd one
-    for sym, a in converted.items():
-        name = getattr(sym, "name", str(sym))
-        if a.shape[0] != p:
-            raise ValueError(f"matrix {name}: shape {a.shape} does not match the other matrices' ({p}, {p})")
-        shape = getattr(sym, "shape", None)
-        if shape is not None:
-            for dim in shape:
-                if getattr(dim, "is_Integer", False) and int(dim) != a.shape[0]:
-                    raise ValueError(f"matrix {name}: declared size {shape} but the array has shape {a.shape}")
-        if not np.all(np.isfinite(a)):
-            raise ValueError(f"matrix {name}: contains NaN or inf")
-        scale = float(np.max(np.abs(a))) if a.size else 0.0
-        asym = float(np.max(np.abs(a - a.T))) if a.size else 0.0
-        if asym > sym_rtol * scale:
-            raise ValueError(
-                f"matrix {name}: not symmetric (max |M - M^T| = {asym:.3g} > {sym_rtol:g} * max|M| = "
-                f"{sym_rtol * scale:.3g})")
-        arrays[sym] = a
-    psd_set = list(psd)
-    for sym in psd_set:
-        key = sym if sym in arrays else next((k for k in arrays if getattr(k, "name", k) == getattr(sym, "name", sym)), None)
-        if key is None:
-            raise ValueError(f"psd names {getattr(sym, 'name', sym)}, which is not among the matrices")
-        a = arrays[key]
-        name = getattr(key, "name", str(key))
-        if eigenvalues is not None and key in eigenvalues:
-            ev = np.asarray(eigenvalues[key])
-            top = float(np.max(np.abs(ev))) if ev.size else 0.0
-            if ev.size and float(ev.min()) < -psd_rtol * top:
-                raise ValueError(
-                    f"matrix {name}: not positive semi-definite (smallest eigenvalue {float(ev.min()):.3g})")
-            continue
-        top = float(np.max(np.abs(np.diag(a)))) if a.size else 0.0
-        if top == 0.0:
-            if np.any(a != 0):
-                raise ValueError(f"matrix {name}: not positive semi-definite (zero diagonal, nonzero entries)")
-            continue
-        shifted = a + (psd_rtol * top) * np.eye(a.shape[0])
-        try:
-            np.linalg.cholesky(shifted)
-        except np.linalg.LinAlgError:
-            detail = ""
-            if a.shape[0] <= 500:
-                detail = f"; smallest eigenvalue {float(np.linalg.eigvalsh(a)[0]):.3g}"
-            raise ValueError(f"matrix {name}: not positive semi-definite (Cholesky failed{detail})") from None
-    return arrays, (p if p is not None else 0)
-
-
-# ----------------------------------------------------------------------------- helpers
-
-def gaussian_F(S) -> np.ndarray:
-    """F = E[(x^T S x) x x^T] for Gaussian x ~ N(0, S) (Eq. 111), at a numeric ``S``.
-
-    Evaluates the moment engine's result (:func:`symmaml.theory.gaussian_F`, which is
-    2 S^3 + S Tr S^2); the result is symmetrised to remove rounding asymmetry.
-    """
-    from .losses import gaussian_F_numeric
-    S = np.asarray(S, dtype=np.float64)
-    if S.ndim != 2 or S.shape[0] != S.shape[1]:
-        raise ValueError(f"gaussian_F: S must be square 2-D, got shape {S.shape}")
-    F = gaussian_F_numeric(S)
-    return 0.5 * (F + F.T)
-
-
-def wishart_draw(p: int, dof: int | None = None, scale: Any = 1.0, *, rng: np.random.Generator,
-                 normalise: bool = True) -> np.ndarray:
-    """One draw of the Wishart W(scale, dof) (p x p), divided by ``dof`` if ``normalise``.
-
-    ``scale`` is a scalar c (meaning c * I) or a symmetric positive-definite p x p matrix;
-    ``dof`` defaults to ``p``.  ``rng`` must be a ``numpy.random.Generator`` (e.g.
-    ``numpy.random.default_rng(seed)``), passed explicitly for reproducibility.
-
-    Eq. 17 (Fig. 4) draws Sigma ~ W(I, p) and Sigma_w ~ nu^2/p W(I, p); with the 1/dof
-    normalisation (unnormalised losses come out near 1e6) these are
-    ``wishart_draw(p, rng=rng)`` and ``wishart_draw(p, scale=nu**2 / p, rng=rng)``.
-    """
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator (numpy.random.default_rng(seed)), got {type(rng).__name__}")
-    if isinstance(p, bool) or not isinstance(p, (int, np.integer)) or p < 1:
-        raise ValueError(f"p must be a positive integer, got {p!r}")
-    dof = p if dof is None else dof
-    if isinstance(dof, bool) or not isinstance(dof, (int, np.integer)) or dof < 1:
-        raise ValueError(f"dof must be a positive integer, got {dof!r}")
-    X = rng.standard_normal((int(dof), int(p)))
-    if np.ndim(scale) == 0:
-        c = float(scale)
-        if not c > 0:
-            raise ValueError(f"scale must be positive, got {scale!r}")
-        W = c * (X.T @ X)
-    else:
-        V = np.asarray(scale, dtype=np.float64)
-        if V.shape != (p, p):
-            raise ValueError(f"scale matrix must have shape ({p}, {p}), got {V.shape}")
-        try:
-            L = np.linalg.cholesky(V)
-        except np.linalg.LinAlgError:
-            raise ValueError("scale matrix must be symmetric positive definite") from None
-        Y = X @ L.T
-        W = Y.T @ Y
-    W = 0.5 * (W + W.T)
-    if normalise:
-        W /= dof
-    return W
-
-
 # ----------------------------------------------------------------------------- evaluator
-
-def _blas_limit(limit):
-    """Context manager limiting host BLAS threads (no-op without threadpoolctl or limit=None)."""
-    import contextlib
-    if limit is None:
-        return contextlib.nullcontext()
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - threadpoolctl is a dependency
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=int(limit), user_api="blas")
-
 
 class _Bound:
     """A compiled function of the scalars with the numeric trace values bound."""
@@ -341,12 +169,12 @@ class TraceEvaluator:
     basis : the matrix whose eigenbasis is used (default: the first of ``matrices``);
         choose the one that appears most often (Sigma in Eq. 14).
     backend : array backend of the compiled callable (see
-        :func:`symmaml.numeric.backend.get_namespace`); set-up runs in NumPy.
+        :func:`symmaml.backend.get_namespace`); set-up runs in NumPy.
     psd : matrix symbols that must be positive semi-definite (e.g. ``[S, Sw]``).
-    sym_rtol, psd_rtol : tolerances of the checks (see :func:`validate_matrices`).
+    sym_rtol, psd_rtol : tolerances of the checks (see :func:`symmaml.matrices.validate_matrices`).
     check_finite : raise on NaN/inf results (e.g. where Tr(H_t) = 0).
     blas_threads : limit the BLAS/LAPACK threads during the set-up (eigh, products) via
-        ``threadpoolctl`` (None: no limit).  On a small machine shared with other work,
+        :func:`symmaml.backend.blas_threads` (None: no limit).  On a small machine shared with other work,
         1 is much faster than the default: multi-threaded OpenBLAS spins when a core is
         busy (eigh of a 2000 x 2000 matrix measured at 1.7 s with 1 thread and 7-10 s
         with 2 threads on a loaded 2-core machine).
@@ -362,7 +190,7 @@ class TraceEvaluator:
                  backend: Any = "numpy", psd: Iterable = (), sym_rtol: float = 1e-8,
                  psd_rtol: float = 1e-8, check_finite: bool = True, cse: bool = True,
                  blas_threads: int | None = None):
-        with _blas_limit(blas_threads):
+        with limit_blas_threads(blas_threads):
             self._setup(expr, matrices, scalars, basis, backend, psd, sym_rtol, psd_rtol,
                         check_finite, cse)
 
@@ -425,7 +253,7 @@ class TraceEvaluator:
 
         # -- numeric: validate, diagonalise the basis, compute each distinct trace once
         t0 = time.perf_counter()
-        given = _resolve_matrices(msyms, matrices)
+        given = resolve_matrices(msyms, matrices)
         arrays, p = validate_matrices(given, psd=(), sym_rtol=sym_rtol)
         self.p = p
         if basis is None:
@@ -435,7 +263,7 @@ class TraceEvaluator:
         if basis_sym is None:
             # a basis matrix that the expression does not use: all letters are then dense
             try:
-                extra = _resolve_matrices([basis], matrices) if hasattr(basis, "name") else {}
+                extra = resolve_matrices([basis], matrices) if hasattr(basis, "name") else {}
             except ValueError:
                 extra = {}
             if not extra:
@@ -575,110 +403,3 @@ def _word_traces(words: list, basis: int, d: np.ndarray, rotated: dict) -> list[
             last = rotated[m] * dpow(k)[None, :] if k else rotated[m]
             out.append(float(np.sum(acc * last.T)))
     return out
-
-
-# ----------------------------------------------------------------------------- reference
-
-def direct_evaluate(expr, matrices: Mapping, scalars_values: Mapping) -> Any:
-    """Reference evaluation: substitute the numeric matrices, form every p x p product.
-
-    ``scalars_values`` maps scalar symbols (or names) to numbers or arrays; arrays
-    broadcast and the expression is evaluated once per element (each evaluation computes
-    all matrix products, memoising repeated subexpressions within that one point).
-    The matrices' dimension symbols are set to their size.  Returns a float, or an
-    ndarray of the broadcast shape.
-    """
-    expr = sympy.sympify(expr)
-    msyms = sorted(_matrix_symbols(expr), key=lambda s: s.name)
-    given = _resolve_matrices(msyms, matrices)
-    arrays = {}
-    p = None
-    for s, v in given.items():
-        a = np.asarray(v, dtype=np.float64)
-        if a.ndim != 2 or a.shape[0] != a.shape[1]:
-            raise ValueError(f"matrix {s.name}: must be square 2-D, got shape {a.shape}")
-        if p is not None and a.shape[0] != p:
-            raise ValueError(f"matrix {s.name}: shape {a.shape} does not match ({p}, {p})")
-        p = a.shape[0]
-        arrays[s] = a
-    dims = {dim: p for s in msyms for dim in s.shape if isinstance(dim, sympy.Symbol)}
-    named = {}
-    for k, v in scalars_values.items():
-        named[k if isinstance(k, str) else k.name] = v
-    free = {s for s in expr.free_symbols if not isinstance(s, MatrixSymbol) and s not in dims}
-    missing = sorted(s.name for s in free if s.name not in named)
-    if missing:
-        raise ValueError(f"no value given for the scalar symbol(s) {missing}")
-    keys = sorted(named)
-    vals = np.broadcast_arrays(*[np.asarray(named[k], dtype=np.float64) for k in keys]) if keys else []
-    shape = vals[0].shape if keys else ()
-    out = np.empty(shape)
-    for idx in np.ndindex(*shape):
-        point = {k: float(v[idx]) for k, v in zip(keys, vals)}
-        out[idx] = _direct_point(expr, arrays, point, dims, p)
-    return float(out) if out.ndim == 0 else out
-
-
-def _direct_point(expr, arrays, point, dims, p):
-    memo: dict = {}
-
-    def ev(node):
-        if node in memo:
-            return memo[node]
-        res = _ev(node)
-        memo[node] = res
-        return res
-
-    def _ev(node):
-        if isinstance(node, MatrixSymbol):
-            return arrays[node]
-        if isinstance(node, Identity):
-            return np.eye(p)
-        if isinstance(node, ZeroMatrix):
-            return np.zeros((p, p))
-        if isinstance(node, MatAdd):
-            return sum(ev(a) for a in node.args)
-        if isinstance(node, MatMul):
-            scalar, mat = 1.0, None
-            for a in node.args:
-                if isinstance(a, MatrixExpr):
-                    m = ev(a)
-                    mat = m if mat is None else mat @ m
-                else:
-                    scalar *= ev(a)
-            return scalar * mat
-        if isinstance(node, MatPow):
-            base, k = node.args
-            return np.linalg.matrix_power(ev(base), int(k))
-        if isinstance(node, Transpose):
-            return ev(node.arg).T
-        if isinstance(node, Trace):
-            return float(np.trace(ev(node.arg)))
-        if isinstance(node, MatrixExpr):
-            raise ValueError(f"direct_evaluate: unsupported matrix expression {type(node).__name__}")
-        if node.is_Number:
-            return float(node)
-        if isinstance(node, sympy.Symbol):
-            if node in dims:
-                return float(dims[node])
-            return point[node.name]
-        if node.is_Add:
-            return sum(ev(a) for a in node.args)
-        if node.is_Mul:
-            r = 1.0
-            for a in node.args:
-                r *= ev(a)
-            return r
-        if node.is_Pow:
-            base, e = ev(node.args[0]), ev(node.args[1])
-            if base == 0 and e < 0:
-                return np.inf
-            return base ** e
-        if node.is_NumberSymbol:
-            return float(node)
-        fn = getattr(np, type(node).__name__, None)
-        if fn is not None and len(node.args) == 1:
-            return float(fn(ev(node.args[0])))
-        raise ValueError(f"direct_evaluate: unsupported expression {type(node).__name__} ({node})")
-
-    return ev(expr)

@@ -13,7 +13,7 @@ import pytest
 
 from symmaml.montecarlo import InfiniteVarianceWarning, loss_moments, reference_simulate, simulate
 from symmaml.montecarlo import sampling
-from symmaml.montecarlo.backend import resolve_backend
+from symmaml.backend import resolve_backend
 from symmaml.montecarlo.simulate import _constants, simulate_chunk
 
 from mc_helpers import z_crit

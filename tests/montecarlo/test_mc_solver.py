@@ -8,7 +8,7 @@ from symmaml.montecarlo import (IllConditionedWarning, SingularOuterProblemError
                                 simulate)
 
 from symmaml.montecarlo import sampling
-from symmaml.montecarlo.backend import resolve_backend
+from symmaml.backend import resolve_backend
 from symmaml.montecarlo.simulate import _constants, simulate_chunk
 
 from mc_helpers import EPS

@@ -3,9 +3,11 @@
 The theory layer owns the real derivation (``symmaml.theory``); the numeric layer is
 tested on this hand-written copy of Eq. 14 with Eqs. 15-16 substituted.
 """
+import numpy as np
 import sympy
 from sympy import Identity, MatrixSymbol, Trace
 
+from symmaml.numeric import gaussian_F, wishart_draw
 from symmaml.symbols import alpha_r, alpha_t, m, n_r, n_t, n_v, p, sigma
 
 S = MatrixSymbol("S", p, p)
@@ -28,3 +30,11 @@ def theorem3_loss():
             + sigma ** 2 / 2 * (1 + alpha_r ** 2 / n_r * trS2)
             + n_v * m / 2 * Trace(Hr * Ht)
             * (Trace(Sw * Ht) + sigma ** 2 * (1 + alpha_t ** 2 / n_t * trS2)) / Trace(Ht) ** 2)
+
+
+def fig4_matrices(pp, seed, nu_=0.5):
+    """Eq. 17 with the 1/p normalisation: Sigma ~ W(I, p)/p, Sigma_w ~ nu^2/p W(I, p)/p."""
+    rng = np.random.default_rng(seed)
+    Sn = wishart_draw(pp, rng=rng)
+    Swn = wishart_draw(pp, scale=nu_ ** 2 / pp, rng=rng)
+    return {S: Sn, Sw: Swn, F: gaussian_F(Sn)}

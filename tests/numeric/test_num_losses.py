@@ -4,8 +4,10 @@ import pytest
 from sympy import Rational
 
 from symmaml import theory
-from symmaml.numeric.losses import (DERIVED, derived_function, gaussian_F_numeric,
+from symmaml.numeric.losses import (DERIVED, derived_function, gaussian_F, gaussian_F_numeric,
                                     loss_function, theorem3_evaluator)
+from symmaml.montecarlo.sampling import wishart_draw
+from t3_expr import S as S_sym, fig4_matrices
 
 FIG2 = dict(n_t=30, n_v=2, n_r=20, m=3, p=60, sigma=1.0, nu=0.5, delta_sq=0.1)
 FIG3 = dict(n_t=5, n_v=25, n_r=10, m=40, p=30, sigma=0.2, nu=0.2)
@@ -102,3 +104,24 @@ def test_phase_map_matches_mpmath_argmin_and_sign():
     exact = float(theory.argmin_alpha_t("2", dict(FIG3, sigma=Rational(1, 5), nu=Rational(1, 5),
                                                   alpha_r=Rational(1, 5))))
     assert am[2] == pytest.approx(exact, abs=step)
+
+
+def test_gaussian_F_formula():
+    Sn = fig4_matrices(5, 0)[S_sym]
+    Fn = gaussian_F(Sn)
+    np.testing.assert_allclose(Fn, 2 * Sn @ Sn @ Sn + Sn * np.trace(Sn @ Sn), rtol=1e-13)
+    assert np.array_equal(Fn, Fn.T)
+    with pytest.raises(ValueError, match="square"):
+        gaussian_F(np.zeros((2, 3)))
+
+
+def test_gaussian_F_is_the_fourth_moment():
+    """F = E[x^T S x x x^T] for x ~ N(0, S) (Section 7.4), seeded Monte Carlo, 6 sigma."""
+    rng = np.random.default_rng(7)
+    Sn = wishart_draw(3, rng=rng)
+    L = np.linalg.cholesky(Sn)
+    x = rng.standard_normal((200_000, 3)) @ L.T
+    q = np.einsum("ni,ij,nj->n", x, Sn, x)
+    samples = q[:, None, None] * x[:, :, None] * x[:, None, :]
+    mean, se = samples.mean(0), samples.std(0) / np.sqrt(len(x))
+    assert np.all(np.abs(mean - gaussian_F(Sn)) <= 6 * se)

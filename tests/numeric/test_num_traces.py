@@ -1,4 +1,7 @@
-"""TraceEvaluator (Eqs. 14-16) against the direct p x p evaluation; helpers; bad input."""
+"""TraceEvaluator (Eqs. 14-16) against the direct p x p evaluation; bad expressions.
+
+The matrix checks are tested in test_num_matrices.py, canonical words in test_num_cycles.py,
+the Wishart draws in test_num_sampling.py, gaussian_F in test_num_losses.py."""
 import numpy as np
 import pytest
 import sympy
@@ -7,22 +10,13 @@ from hypothesis import strategies as st
 from sympy import Identity, MatrixSymbol, Trace
 
 from symmaml.numeric import (
-    NonFiniteError, TraceEvaluator, canonical_word, direct_evaluate, expand_words, gaussian_F,
-    grid, to_numpy, wishart_draw,
+    NonFiniteError, TraceEvaluator, direct_evaluate, expand_words, grid, to_numpy,
 )
 from symmaml.symbols import alpha_r, alpha_t, n_r, n_t, nu, p, sigma
-from t3_expr import SCALARS, F, H, S, Sw, theorem3_loss
+from t3_expr import SCALARS, F, H, S, Sw, fig4_matrices, theorem3_loss
 
 EPS = np.finfo(np.float64).eps
 FIG4 = dict(alpha_r=0.2, n_t=30, n_v=2, n_r=20, m=3, sigma=1.0)
-
-
-def fig4_matrices(pp, seed, nu_=0.5):
-    """Eq. 17 with the 1/p normalisation: Sigma ~ W(I, p)/p, Sigma_w ~ nu^2/p W(I, p)/p."""
-    rng = np.random.default_rng(seed)
-    Sn = wishart_draw(pp, rng=rng)
-    Swn = wishart_draw(pp, scale=nu_ ** 2 / pp, rng=rng)
-    return {S: Sn, Sw: Swn, F: gaussian_F(Sn)}
 
 
 def rel_tol(pp):
@@ -45,15 +39,6 @@ def test_expand_words_noncommutative():
         expand_words(sympy.HadamardProduct(S, Sw))
     with pytest.raises(ValueError, match="integer matrix powers"):
         expand_words(S ** a)
-
-
-def test_canonical_word_rotation_and_reversal():
-    w = (0, 1, 2, 1)
-    forms = {canonical_word(w[i:] + w[:i]) for i in range(4)}
-    forms |= {canonical_word(tuple(reversed(w[i:] + w[:i]))) for i in range(4)}
-    assert len(forms) == 1
-    assert canonical_word((0, 1, 2)) == canonical_word((2, 1, 0)) == (0, 1, 2)
-    assert canonical_word(()) == ()
 
 
 def test_distinct_traces_are_deduplicated():
@@ -185,91 +170,7 @@ def test_pole_raises():
         ev(alpha_t=np.array([0.5, 1.0]), **FIG4)
 
 
-# ----------------------------------------------------------------------------- helpers
-
-def test_gaussian_F_formula():
-    Sn = fig4_matrices(5, 0)[S]
-    Fn = gaussian_F(Sn)
-    np.testing.assert_allclose(Fn, 2 * Sn @ Sn @ Sn + Sn * np.trace(Sn @ Sn), rtol=1e-13)
-    assert np.array_equal(Fn, Fn.T)
-    with pytest.raises(ValueError, match="square"):
-        gaussian_F(np.zeros((2, 3)))
-
-
-def test_gaussian_F_is_the_fourth_moment():
-    """F = E[x^T S x x x^T] for x ~ N(0, S) (Section 7.4), seeded Monte Carlo, 6 sigma."""
-    rng = np.random.default_rng(7)
-    Sn = wishart_draw(3, rng=rng)
-    L = np.linalg.cholesky(Sn)
-    x = rng.standard_normal((200_000, 3)) @ L.T
-    q = np.einsum("ni,ij,nj->n", x, Sn, x)
-    samples = q[:, None, None] * x[:, :, None] * x[:, None, :]
-    mean, se = samples.mean(0), samples.std(0) / np.sqrt(len(x))
-    assert np.all(np.abs(mean - gaussian_F(Sn)) <= 6 * se)
-
-
-def test_wishart_draw():
-    a = wishart_draw(4, rng=np.random.default_rng(1))
-    b = wishart_draw(4, rng=np.random.default_rng(1))
-    assert np.array_equal(a, b) and np.array_equal(a, a.T) and np.linalg.eigvalsh(a).min() > 0
-    u = wishart_draw(4, 6, scale=2.0, rng=np.random.default_rng(1), normalise=False)
-    n = wishart_draw(4, 6, scale=2.0, rng=np.random.default_rng(1))
-    np.testing.assert_allclose(u / 6, n, rtol=1e-15)
-    rng = np.random.default_rng(2)
-    V = np.array([[2.0, 0.5], [0.5, 1.0]])
-    mean = np.mean([wishart_draw(2, 5, scale=V, rng=rng) for _ in range(4000)], axis=0)
-    np.testing.assert_allclose(mean, V, atol=0.1)  # E[W(V, k)/k] = V; se ~ 0.02
-    with pytest.raises(TypeError, match="Generator"):
-        wishart_draw(3, rng=0)
-    with pytest.raises(ValueError, match="dof"):
-        wishart_draw(3, 0, rng=rng)
-    with pytest.raises(ValueError, match="scale"):
-        wishart_draw(2, scale=-1.0, rng=rng)
-
-
 # ----------------------------------------------------------------------------- bad input
-
-def test_non_symmetric_matrix():
-    mats = fig4_matrices(4, 0)
-    mats[Sw] = mats[Sw] + np.triu(np.ones((4, 4)), 1) * 1e-3
-    with pytest.raises(ValueError, match="matrix Sw: not symmetric"):
-        TraceEvaluator(theorem3_loss(), mats, scalars=SCALARS)
-
-
-def test_non_psd_matrices():
-    mats = fig4_matrices(4, 0)
-    bad = dict(mats)
-    bad[Sw] = mats[Sw] - 2 * np.linalg.eigvalsh(mats[Sw]).max() * np.eye(4)
-    with pytest.raises(ValueError, match="matrix Sw: not positive semi-definite"):
-        TraceEvaluator(theorem3_loss(), bad, scalars=SCALARS, psd=[S, Sw])
-    TraceEvaluator(theorem3_loss(), bad, scalars=SCALARS, psd=[S])  # not declared: accepted
-    bad = dict(mats)
-    bad[S] = -mats[S]
-    with pytest.raises(ValueError, match="matrix S: not positive semi-definite"):
-        TraceEvaluator(theorem3_loss(), bad, scalars=SCALARS, psd=[S, Sw], basis=S)
-    # a singular PSD matrix (rank 1) is accepted
-    v = np.arange(1.0, 5.0)
-    ok = dict(mats)
-    ok[Sw] = np.outer(v, v)
-    TraceEvaluator(theorem3_loss(), ok, scalars=SCALARS, psd=[S, Sw])
-
-
-def test_shape_errors():
-    mats = fig4_matrices(4, 0)
-    bad = dict(mats)
-    bad[F] = np.eye(5)
-    with pytest.raises(ValueError, match=r"matrix F: shape \(5, 5\) does not match"):
-        TraceEvaluator(theorem3_loss(), bad, scalars=SCALARS)
-    bad[F] = np.zeros((4, 3))
-    with pytest.raises(ValueError, match="matrix F: must be square"):
-        TraceEvaluator(theorem3_loss(), bad, scalars=SCALARS)
-    bad[F] = np.full((4, 4), np.nan)
-    with pytest.raises(ValueError, match="matrix F: contains NaN"):
-        TraceEvaluator(theorem3_loss(), bad, scalars=SCALARS)
-    S3 = MatrixSymbol("S", 3, 3)
-    with pytest.raises(ValueError, match="declared size"):
-        TraceEvaluator(Trace(S3), {S3: np.eye(4)})
-
 
 def test_expression_errors():
     mats = fig4_matrices(4, 0)
