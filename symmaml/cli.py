@@ -102,9 +102,10 @@ def cmd_latex(args) -> int:
 
 
 def _nonlinear_run(**kw):
+    """:func:`symmaml.experiments.nonlinear_figure.run_nonlinear`, or ``ValueError`` without torch."""
     try:
-        from .nonlinear.experiment import run_cli
-        return run_cli(**kw)
+        from .experiments.nonlinear_figure import run_nonlinear
+        return run_nonlinear(**kw)
     except ImportError as exc:
         raise ValueError(f"the nonlinear experiment needs PyTorch ({exc}); "
                          "pip install torch==2.13.0 (or symmaml[torch])") from exc
@@ -112,7 +113,6 @@ def _nonlinear_run(**kw):
 
 def cmd_nonlinear(args) -> int:
     """Fig. 5: MAML with a ReLU network on y = (w^T x + b)^2 + z, swept over alpha_t."""
-    from .nonlinear.experiment import summary_text
     if args.runs is not None and args.runs < 2:
         raise ValueError(f"--runs must be at least 2 (the argmin's uncertainty is over runs), got {args.runs}")
     if args.alpha_lr is not None and not (args.alpha_lr > 0 and math.isfinite(args.alpha_lr)):
@@ -123,27 +123,20 @@ def cmd_nonlinear(args) -> int:
         raise ValueError(f"--max-epochs must be positive, got {args.max_epochs}")
     if args.quick and args.full:
         raise ValueError("--quick and --full exclude each other")
-    if args.out is not None:
-        from .io import prepare_dir
-        prepare_dir(args.out)
-    out = _nonlinear_run(quick=not args.full, seed=args.seed, out_dir=args.out, ntk=args.ntk,
+    run = _nonlinear_run(quick=not args.full, seed=args.seed, out_dir=args.out, ntk=args.ntk,
                          metasgd=args.metasgd, progress=not args.json, regime=args.regime,
                          runs=args.runs, max_epochs=args.max_epochs, hidden=tuple(args.hidden),
                          alpha_lr=args.alpha_lr)
-    if args.json:
-        print(json.dumps(out, indent=1))
-    else:
-        print(summary_text(out["sweep"]))
+    print(run.to_json() if args.json else run.summary_text())
     return EXIT_OK
 
 
 def cmd_figures(args) -> int:
     from .io import prepare_dir
     if args.nonlinear:
-        prepare_dir(args.out)
-        out = _nonlinear_run(quick=True, seed=args.seed, out_dir=args.out,
+        run = _nonlinear_run(quick=True, seed=args.seed, out_dir=args.out,
                              progress=args.progress)
-        print(json.dumps(out.get("figures", []), indent=1) if args.json else
+        print(json.dumps([str(p) for p in run.figures or []], indent=1) if args.json else
               f"wrote Fig. 5 into {args.out}")
         return EXIT_OK
     from .experiments.figures import check_options, draw_all

@@ -26,6 +26,7 @@ from .model import forward
 
 
 def inner_loss(net, params, x, y):
+    """Half mean squared error of the network on (x, y): the loss of Section 5.4."""
     r = forward(net, params, x) - y
     return 0.5 * (r * r).mean()
 
@@ -42,6 +43,7 @@ def adapt(net, params, alpha, x, y):
 
 
 def task_meta_loss(net, params, alpha, xt, yt, xv, yv):
+    """One task's meta-loss: the validation loss after one inner step of rate alpha."""
     return inner_loss(net, adapt(net, params, alpha, xt, yt), xv, yv)
 
 
@@ -62,6 +64,7 @@ def batched_step(net, learn_alpha=False):
 
 
 def batched_meta_loss(net):
+    """:func:`meta_loss` vmapped over a leading model axis of params, alpha and data."""
     from torch.func import vmap
     return vmap(lambda P, A, *d: meta_loss(net, P, A, *d))
 
@@ -134,6 +137,8 @@ def _use_lowrank(kernel, alpha):
 
 @dataclass
 class TrainLog:
+    """What :func:`train` records: epochs run, convergence, timing, the training loss
+    curve, which models diverged, their final meta-loss and whether Ctrl-C stopped it."""
     epochs: int = 0
     converged: bool = False
     seconds: float = 0.0

@@ -35,6 +35,7 @@ class Problem:
     target: str = "quadratic"       # "quadratic": (w^T x + b)^2 + z; "linear": w^T x + z
 
     def asdict(self):
+        """The sizes and noise levels as a plain dict."""
         return asdict(self)
 
 
@@ -118,12 +119,3 @@ def forward(net, params, x):
     """Network output f(x, params) for x: (..., p) -> (...)."""
     from torch.func import functional_call
     return functional_call(net, params, (x,)).squeeze(-1)
-
-
-def n_params(params, batched=False) -> int:
-    return sum(t[0].numel() if batched else t.numel() for t in params.values())
-
-
-def layer_names(params):
-    """Parameter names in order, e.g. ['0.weight', '0.bias', '2.weight', ...]."""
-    return list(params)

@@ -14,15 +14,17 @@ SMALL = Problem(p=8, n_t=10, n_v=2, n_r=8, n_s=10, m=3)
 
 def test_import_does_not_need_torch():
     code = ("import sys, symmaml, symmaml.nonlinear, symmaml.nonlinear.model, "
-            "symmaml.nonlinear.metasgd, symmaml.nonlinear.experiment, symmaml.nonlinear.ntk; "
-            "assert 'torch' not in sys.modules, 'torch imported'")
+            "symmaml.nonlinear.metasgd, symmaml.nonlinear.experiment, symmaml.nonlinear.ntk, "
+            "symmaml.nonlinear.sweep, symmaml.nonlinear.stats, symmaml.experiments.nonlinear_figure; "
+            "assert 'torch' not in sys.modules, 'torch imported'; "
+            "assert 'matplotlib' not in sys.modules, 'matplotlib imported'")
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
 @pytest.fixture(scope="module")
 def sweep():
     pytest.importorskip("torch")
-    from symmaml.nonlinear.experiment import run_sweep
+    from symmaml.nonlinear.sweep import run_sweep
     return run_sweep([-0.05, 0.0, 0.05], runs=3, seed=3, hidden=(16,), prob=SMALL, test_tasks=20,
                      max_epochs=150, check_every=50, rtol=0, atol=0, alpha_r=0.05,
                      lr=1e-2, dtype="float64")
@@ -31,7 +33,7 @@ def sweep():
 def test_maml_at_zero_trains_far_below_untrained(sweep):
     """Meta-training loss at alpha_t = 0 ends well below its value at initialisation."""
     import torch
-    from symmaml.nonlinear.experiment import build_batch
+    from symmaml.nonlinear.sweep import build_batch
     from symmaml.nonlinear.maml import batched_meta_loss
     from symmaml.nonlinear.model import make_mlp
     net = make_mlp(SMALL.p, (16,))
@@ -56,7 +58,8 @@ def test_sweep_structure(sweep):
 
 
 def test_same_seed_same_numbers_and_json(sweep, tmp_path):
-    from symmaml.nonlinear.experiment import draw_figure5, run_sweep, to_json
+    from symmaml.experiments.nonlinear_figure import draw_figure5
+    from symmaml.nonlinear.sweep import run_sweep, to_json
     again = run_sweep([-0.05, 0.0, 0.05], runs=3, seed=3, hidden=(16,), prob=SMALL, test_tasks=20,
                       max_epochs=150, check_every=50, rtol=0, atol=0, alpha_r=0.05,
                       lr=1e-2, dtype="float64")
@@ -73,7 +76,7 @@ def test_same_seed_same_numbers_and_json(sweep, tmp_path):
 
 
 def test_argmin_bootstrap_on_synthetic_curves():
-    from symmaml.nonlinear.experiment import argmin_with_uncertainty
+    from symmaml.nonlinear.stats import argmin_with_uncertainty
     a = np.linspace(-1, 1, 9)
     rng = np.random.default_rng(0)
     per = (a + 0.3) ** 2 + 0.01 * rng.standard_normal((10, 9))
@@ -87,7 +90,7 @@ def test_progress_bar_and_interrupt_keep_partial_results():
     """progress=True draws a tqdm bar; Ctrl-C during training stops it, and the models
     trained so far are still tested and flagged as interrupted."""
     pytest.importorskip("torch")
-    from symmaml.nonlinear.experiment import run_sweep, summary_text
+    from symmaml.nonlinear.sweep import run_sweep, summary_text
     kw = dict(runs=2, seed=3, hidden=(8,), prob=SMALL, test_tasks=5, check_every=10, alpha_r=0.05,
               lr=1e-2, dtype="float64")
     r = run_sweep([0.0, 0.05], max_epochs=20, progress=True, **kw)
@@ -103,7 +106,7 @@ def test_progress_bar_and_interrupt_keep_partial_results():
 
 def test_fresh_regime_draws_new_tasks_and_is_seeded():
     pytest.importorskip("torch")
-    from symmaml.nonlinear.experiment import run_sweep
+    from symmaml.nonlinear.sweep import run_sweep
     kw = dict(runs=2, seed=5, hidden=(8,), prob=SMALL, test_tasks=5, max_epochs=40, alpha_r=0.05,
               lr=1e-2, dtype="float64")
     a = run_sweep([0.0, 0.05], regime="fresh", **kw)
@@ -118,7 +121,7 @@ def test_fresh_regime_draws_new_tasks_and_is_seeded():
 
 
 def test_paired_differences_in_argmin():
-    from symmaml.nonlinear.experiment import argmin_with_uncertainty
+    from symmaml.nonlinear.stats import argmin_with_uncertainty
     a = np.array([-0.1, 0.0, 0.1])
     per = np.array([[1.0, 2.0, 3.5], [2.0, 3.0, 4.0], [0.5, 1.0, 2.5]])
     am = argmin_with_uncertainty(a, per)
@@ -128,7 +131,7 @@ def test_paired_differences_in_argmin():
 
 
 def test_pool_sweeps_unions_runs_on_the_common_grid(sweep):
-    from symmaml.nonlinear.experiment import pool_sweeps
+    from symmaml.nonlinear.stats import pool_sweeps
     other = json.loads(json.dumps(sweep.asdict()))
     other["config"]["seed"] = 99
     other["alpha_t"] = [-0.05, 0.0, 0.05, 0.1]
@@ -146,7 +149,7 @@ def test_pool_sweeps_unions_runs_on_the_common_grid(sweep):
 def test_new_stream_restarts_each_runs_task_stream():
     """Meta-SGD and MAML see the same fresh tasks: every new_stream() starts over."""
     torch = pytest.importorskip("torch")
-    from symmaml.nonlinear.experiment import build_batch
+    from symmaml.nonlinear.sweep import build_batch
     from symmaml.nonlinear.model import make_mlp
     net = make_mlp(SMALL.p, (4,))
     *_, new_stream = build_batch([0.0, 0.1], 2, 3, net, SMALL, 2, torch.float64)

@@ -8,7 +8,7 @@ from symmaml.nonlinear.model import Problem, generator, init_params, make_mlp  #
 
 
 def test_metasgd_rates_finite_and_table():
-    from symmaml.nonlinear.experiment import run_metasgd
+    from symmaml.nonlinear.metasgd import run_metasgd
     r = run_metasgd("linear", runs=2, seed=1, max_epochs=60, test_tasks=10,
                     maml_alpha_t=(-0.5, 0.0), dtype="float64")
     names = [row["layer"] for row in r.table]
@@ -24,7 +24,7 @@ def test_metasgd_rates_finite_and_table():
 
 
 def test_metasgd_nonlinear_small():
-    from symmaml.nonlinear.experiment import run_metasgd
+    from symmaml.nonlinear.metasgd import run_metasgd
     r = run_metasgd("nonlinear", runs=1, seed=0, hidden=(8,), max_epochs=20, test_tasks=4,
                     maml_alpha_t=(0.0,), dtype="float64", regime="fresh")
     assert [row["layer"] for row in r.table] == ["0.weight", "0.bias", "2.weight", "2.bias", "all"]
