@@ -28,7 +28,8 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from symmaml.numeric import TraceEvaluator, direct_evaluate, gaussian_F, wishart_draw  # noqa: E402
+from symmaml.montecarlo.sampling import wishart_draw  # noqa: E402
+from symmaml.numeric import TraceEvaluator, direct_evaluate, gaussian_F  # noqa: E402
 from symmaml.symbols import alpha_r, alpha_t, m, n_r, n_t, n_v, sigma  # noqa: E402
 
 from symmaml import theory  # noqa: E402

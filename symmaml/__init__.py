@@ -1,11 +1,20 @@
 """symmaml: re-derive, check and extend "Meta-learning with negative learning rates"
 (Bernacchia, ICLR 2021) from first principles.
 
-Layers, each importing only those below it::
+The flow runs one way, each layer importing only those above it in this list (checked by
+``tests/test_layers.py``)::
 
-    symbols, printing, io       fixed public symbols, LaTeX printer, atomic writes
-    moments                     exact Gaussian matrix moments (two algorithms + recurrence)
-    claims, records             the paper's printed equations as claims; derivations/ records
+    symbols, printing, io,      fixed public symbols, LaTeX printer, atomic writes,
+    backend, matrices           array namespaces, numeric matrix checks (NumPy only)
+    moments                     exact Gaussian matrix moments (reference, fast, recurrence),
+                                the disk cache
+    theory                      Theorems 1-3 derived from the model (Eqs. 18-27), as objects
+    claims                      the paper's printed equations, verified exactly
+    numeric                     compiled losses (checked), Theorem 3's trace evaluator
+    montecarlo                  the seeded simulator of MAML (no SymPy)
+    records, rendering, latex   Markdown records, the LaTeX document and PDF
+    nonlinear                   Fig. 5: nonlinear MAML, Meta-SGD (torch)
+    experiments                 the paper's figures (one registry), validation, the report
     cli                         thin command-line shell
 """
 __version__ = "0.1.0"

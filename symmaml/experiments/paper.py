@@ -55,7 +55,7 @@ QUICK_RUNS = 40
 
 @lru_cache(maxsize=None)
 def _wishart(seed: int, p: int, nu: float):
-    from ..numeric import wishart_draw
+    from ..montecarlo.sampling import wishart_draw
     rng = np.random.default_rng(seed)
     S = wishart_draw(p, rng=rng)
     Sw = wishart_draw(p, scale=nu ** 2 / p, rng=rng)
@@ -113,7 +113,7 @@ class Figure:
 
         Eq. 17 / the caption of Fig. 4 print Sigma ~ W(I, p) and Sigma_w ~ nu^2/p W(I, p);
         taken literally both are p times too large (E W(I, p) = p I, losses near 1e6), so
-        both draws are divided by p (``symmaml.numeric.wishart_draw`` normalises by the
+        both draws are divided by p (``symmaml.montecarlo.sampling.wishart_draw`` normalises by the
         degrees of freedom): E Sigma = I and E Sigma_w = nu^2/p I, Theorem 1's scale.
         Seeded: ``numpy.random.default_rng(wishart_seed)``, Sigma drawn first.  Drawn once
         per (seed, p, nu); each call returns fresh copies.

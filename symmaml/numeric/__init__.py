@@ -15,13 +15,13 @@
 Re-exported from the floors below, for convenience: the array backends
 (:mod:`symmaml.backend`: :func:`get_namespace`, ...), the matrix checks
 (:func:`symmaml.matrices.validate_matrices`), the canonical form of trace words
-(:func:`symmaml.moments.canonical_word`) and Eq. 17's Wishart draws
-(:func:`symmaml.montecarlo.sampling.wishart_draw`).
+(:func:`symmaml.moments.canonical_word`).  Eq. 17's Wishart draws live in the simulator's
+sampling module (:func:`symmaml.montecarlo.sampling.wishart_draw`): the flow runs
+numeric sits below the simulator and never imports it.
 """
 from ..backend import Namespace, available_backends, get_namespace, to_numpy
 from ..matrices import validate_matrices
 from ..moments import canonical_word
-from ..montecarlo.sampling import wishart_draw
 from .lambdify import CompiledExpr, NonFiniteError, compile_expr, derivative_function, grid
 from .losses import (
     DERIVED, PARAMETERS, CheckedFunction, derived_function, gaussian_F, gaussian_F_numeric,
@@ -34,7 +34,7 @@ __all__ = [
     "Namespace", "available_backends", "get_namespace", "to_numpy",
     "CompiledExpr", "NonFiniteError", "compile_expr", "derivative_function", "grid",
     "TraceEvaluator", "canonical_word", "direct_evaluate", "expand_words", "gaussian_F",
-    "validate_matrices", "wishart_draw",
+    "validate_matrices",
     "loss_function", "derived_function", "theorem3_evaluator", "phase_map",
     "gaussian_F_numeric", "CheckedFunction", "PARAMETERS", "DERIVED",
 ]

@@ -12,7 +12,7 @@ import sys
 # Sigma_w ~ Wishart / p, seed 2021, Sigma drawn first), at a few alpha_t and alpha_r.
 SCRIPT = r"""
 import numpy as np
-from symmaml.numeric import wishart_draw
+from symmaml.montecarlo.sampling import wishart_draw
 from symmaml.numeric.losses import theorem3_evaluator
 p, nu = 60, 0.5
 rng = np.random.default_rng(2021)

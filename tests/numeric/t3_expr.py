@@ -7,7 +7,8 @@ import numpy as np
 import sympy
 from sympy import Identity, MatrixSymbol, Trace
 
-from symmaml.numeric import gaussian_F, wishart_draw
+from symmaml.montecarlo.sampling import wishart_draw
+from symmaml.numeric import gaussian_F
 from symmaml.symbols import alpha_r, alpha_t, m, n_r, n_t, n_v, p, sigma
 
 S = MatrixSymbol("S", p, p)
