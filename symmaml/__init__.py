@@ -12,7 +12,8 @@ The flow runs one way, each layer importing only those above it in this list (ch
     claims                      the paper's printed equations, verified exactly
     numeric                     compiled losses (checked), Theorem 3's trace evaluator
     montecarlo                  the seeded simulator of MAML (no SymPy)
-    records, rendering, latex   Markdown records, the LaTeX document and PDF
+    rendering                   Markdown records, the LaTeX document and PDF
+    records, latex              re-exports of rendering (older import paths)
     nonlinear                   Fig. 5: nonlinear MAML, Meta-SGD (torch)
     experiments                 the paper's figures (one registry), validation, the report
     cli                         thin command-line shell

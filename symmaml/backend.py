@@ -69,6 +69,7 @@ class Namespace:
             return xp.asarray(np.asarray(to_numpy(x), dtype=_np_dtype(dtype, xp)), dtype=dtype, **kwargs)
 
     def zeros(self, shape, dtype=None):
+        """An array of zeros of ``shape`` in this namespace, on its device (default float64)."""
         xp = self.xp
         kwargs = {} if self.device is None else {"device": self.device}
         return xp.zeros(shape, dtype=dtype if dtype is not None else xp.float64, **kwargs)

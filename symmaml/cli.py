@@ -7,10 +7,8 @@ stderr, before any work starts); 130 interrupted by Ctrl-C (what was written is 
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
-import time
 from pathlib import Path
 
 __all__ = ["main"]
@@ -20,34 +18,25 @@ EXIT_BROKEN_PIPE = 141      # 128 + SIGPIPE, as a C program killed by the pipe's
 
 
 def cmd_moments(args) -> int:
-    from .moments import moment_table
-    method = args.method or ("recurrence" if args.sigma == "identity" else "fast")
-    rows = moment_table(args.max_degree, args.sigma, method)
-    if args.json:
-        print(json.dumps([{"k": k, "traces": list(t), "lhs": str(m.lhs), "value": str(m.value),
-                           "latex": m.latex()} for k, t, m in rows], indent=1))
-    else:
-        for _, _, m in rows:
-            print(m.latex() if args.latex else str(m))
+    """Exact Gaussian matrix moments up to ``--max-degree`` (Lemma 1 and beyond)."""
+    from .experiments.outputs import moment_table
+    table = moment_table(args.max_degree, args.sigma, args.method)
+    text = table.to_json() if args.json else table.summary_text(latex=args.latex)
+    if text or args.json:
+        print(text)
     return EXIT_OK
 
 
 def cmd_verify(args) -> int:
-    from .claims import verify_all
-    verdicts = verify_all(args.equation or None)
-    if args.json:
-        print(json.dumps([v.record() for v in verdicts], indent=1))
-    else:
-        width = max(len(v.claim.equation) for v in verdicts)
-        for v in verdicts:
-            flag = "" if v.as_expected else "   <-- UNEXPECTED (expected %s)" % v.claim.expected
-            print(f"Eq. {v.claim.equation:<{width}}  {v.status:<22} {v.claim.statement}{flag}")
-            if v.status != "holds":
-                print(f"      {v.detail}")
-    return EXIT_OK if all(v.as_expected for v in verdicts) else EXIT_FAIL
+    """The paper's printed claims against the derivations."""
+    from .experiments.outputs import verify_claims
+    claims = verify_claims(args.equation)
+    print(claims.to_json() if args.json else claims.summary_text())
+    return EXIT_OK if claims.ok else EXIT_FAIL
 
 
 def cmd_derivations(args) -> int:
+    """Write the derivation records into ``--out`` (or, with ``--check``, list the stale ones)."""
     from .records import stale_records, write_records
     if args.check:
         stale = stale_records(args.out)
@@ -63,29 +52,16 @@ def cmd_derivations(args) -> int:
 
 def cmd_validate(args) -> int:
     """Theory vs Monte Carlo for the paper's figures (z-scores, relative gaps, verdicts)."""
-    from .experiments.figures import check_options
-    from .experiments.validation import format_table, gap_scaling, to_records, validate
-    figures = check_options(args.figure, args.runs, args.seed, args.backend)
-    check_options(None, args.scaling_runs)
-    results = [validate(f, runs=args.runs, seed=args.seed, backend=args.backend,
-                        progress=args.progress) for f in figures]
-    scaling = []
-    if args.scaling:
-        scaling = [gap_scaling(t, runs=args.scaling_runs, seed=args.seed, backend=args.backend,
-                               progress=args.progress) for t in (1, 2)]
-    if args.json:
-        print(json.dumps({"figures": to_records(results),
-                          "scaling": to_records(scaling) if scaling else []}, indent=1))
-    else:
-        print(format_table(results))
-        if scaling:
-            print()
-            print(format_table(scaling))
-    ok = all(r.ok for r in results) and all(s.clearly_negative for s in scaling)
-    return EXIT_OK if ok else EXIT_FAIL
+    from .experiments.validation import run_validation
+    run = run_validation(args.figure, args.runs, args.seed, backend=args.backend,
+                         progress=args.progress, scaling=args.scaling,
+                         scaling_runs=args.scaling_runs)
+    print(run.to_json() if args.json else run.summary_text())
+    return EXIT_OK if run.ok else EXIT_FAIL
 
 
 def cmd_latex(args) -> int:
+    """Write the standalone LaTeX document of every result (and, with ``--pdf``, compile it)."""
     import shutil
     from .io import check_file_target
     from .latex import compile_pdf, write_document
@@ -132,60 +108,32 @@ def cmd_nonlinear(args) -> int:
 
 
 def cmd_figures(args) -> int:
-    from .io import prepare_dir
+    """Redraw the paper's Figs. 2, 3, 4, 6 (or, with ``--nonlinear``, Fig. 5)."""
     if args.nonlinear:
+        from .experiments.outputs import paths_json
         run = _nonlinear_run(quick=True, seed=args.seed, out_dir=args.out,
                              progress=args.progress)
-        print(json.dumps([str(p) for p in run.figures or []], indent=1) if args.json else
-              f"wrote Fig. 5 into {args.out}")
+        print(paths_json(run.figures) if args.json else f"wrote Fig. 5 into {args.out}")
         return EXIT_OK
-    from .experiments.figures import check_options, draw_all
-    check_options(args.figure, args.runs, args.seed, args.backend, args.quick, args.full)
-    prepare_dir(args.out)
-    written = draw_all(args.out, runs=args.runs, seed=args.seed, quick=args.quick,
-                       full=args.full, figures=args.figure, backend=args.backend,
-                       progress=args.progress)
-    if args.json:
-        print(json.dumps({k: [str(p) for p in v] for k, v in written.items()}, indent=1))
-    else:
-        for name, paths in written.items():
-            print(f"Fig. {name}: " + ", ".join(str(p) for p in paths))
+    from .experiments.outputs import draw_figures
+    written = draw_figures(args.out, runs=args.runs, seed=args.seed, quick=args.quick,
+                           full=args.full, figures=args.figure, backend=args.backend,
+                           progress=args.progress)
+    print(written.to_json() if args.json else written.summary_text())
     return EXIT_OK
 
 
 def cmd_report(args) -> int:
     """The main job: derive, verify, simulate, draw, write (symmaml.experiments.report)."""
     from .experiments.report import run_report
-    t0 = time.perf_counter()
     res = run_report(args.out, quick=args.quick, full=args.full, runs=args.runs,
                      seed=args.seed, backend=args.backend, figures=args.figure,
                      pdf=not args.no_pdf, progress=not args.json,
                      log=lambda msg: print(msg, file=sys.stderr))
-    elapsed = time.perf_counter() - t0
-    if args.json:
-        print(json.dumps({
-            "out": str(res.out), "elapsed_s": elapsed, "timings_s": res.timings,
-            "derived": [{"quantity": k, "value": v} for k, v in res.summary],
-            "claims": [v.record() for v in res.verdicts],
-            "files": [str(f) for f in res.files], "interrupted": res.interrupted}, indent=1))
-    else:
-        print("symmaml report\n")
-        for name, value in res.summary:
-            print(f"  {name}: {value:.6g}")
-        print()
-        for v in res.verdicts:
-            if v.status != "holds":
-                print(f"  Eq. {v.claim.equation}: {v.status.upper()}: {v.detail}")
-        held = sum(v.status == "holds" for v in res.verdicts)
-        print(f"\n  {held}/{len(res.verdicts)} printed claims hold; "
-              f"{len(res.validations)} figures simulated, "
-              f"{sum(r.ok for r in res.validations)} agree with the theory as expected")
-        print(f"\nwrote {len(res.files)} files under {res.out}/ (report.md, figures/, "
-              f"derivations/, claims.json, validation.json, symmaml.tex/.pdf) in {elapsed:.0f} s")
+    print(res.to_json() if args.json else res.summary_text())
     if res.interrupted:
         return EXIT_INTERRUPTED
-    ok = res.claims_as_established and res.validation_ok
-    return EXIT_OK if ok else EXIT_FAIL
+    return EXIT_OK if res.ok else EXIT_FAIL
 
 
 def _simulation_options(p) -> None:
@@ -199,6 +147,8 @@ def _simulation_options(p) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every command (report, figures, nonlinear, moments, verify,
+    validate, latex, derivations)."""
     parser = argparse.ArgumentParser(
         prog="symmaml",
         description="Re-derive and verify 'Meta-learning with negative learning rates' "
@@ -306,6 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    """Run one command; returns the exit code (see the module docstring)."""
     import warnings
     parser = build_parser()
     try:

@@ -36,6 +36,7 @@ def _umask() -> int:
 
 
 def atomic_write_text(path, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` atomically, as :func:`atomic_write_bytes`."""
     return atomic_write_bytes(path, text.encode("utf-8"))
 
 

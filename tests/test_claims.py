@@ -28,10 +28,24 @@ def test_a_wrong_transcription_fails_with_its_difference():
 
 
 def test_records_are_json_ready():
+    """Verdict.record() is what ``symmaml verify --json`` prints: plain strings under fixed
+    keys, surviving a JSON round trip unchanged, and saying what the verdict says."""
     import json
-    recs = [v.record() for v in verify_all(["31", "42"])]
+    verdicts = verify_all(["31", "42"])
+    recs = [v.record() for v in verdicts]
     assert [r["equation"] for r in recs] == ["31", "42"]
-    json.dumps(recs)
+    keys = {"equation", "section", "statement", "status", "expected", "detail", "printed",
+            "derived"}
+    for v, r in zip(verdicts, recs):
+        assert set(r) == keys
+        assert all(type(value) is str for value in r.values()), r
+        assert json.loads(json.dumps(r)) == r
+        assert (r["section"], r["statement"], r["expected"]) == (
+            v.claim.section, v.claim.statement, v.claim.expected)
+        assert (r["status"], r["detail"]) == (v.status, v.detail)
+        assert r["status"] == r["expected"] == "holds"
+        assert r["printed"] == str(v.printed) and r["derived"] == str(v.derived)
+    assert json.loads(json.dumps(recs)) == recs
 
 
 def test_unknown_equation_is_a_clear_error():

@@ -1,5 +1,6 @@
 """The CLI is a thin shell: exit codes, JSON, --help."""
 import json
+import math
 import subprocess
 import sys
 
@@ -52,6 +53,19 @@ def test_figures_and_validate_commands(tmp_path, capsys):
     out = capsys.readouterr().out
     rec = json.loads(out[out.index("{"):])
     assert rec["figures"][0]["rows"] if "rows" in rec["figures"][0] else rec["figures"]
+    assert set(rec) == {"figures", "scaling"} and rec["scaling"] == []
+    (fig,) = rec["figures"]
+    assert fig["figure"] == "2a" and fig["theorem"] == 1 and fig["sweep"] == "alpha_r"
+    assert fig["runs"] == 50 and fig["seed"] == 0 and fig["ok"] is True
+    from symmaml.experiments.paper import FIGURES
+    assert [r["alpha"] for r in fig["rows"]] == pytest.approx(list(FIGURES["2a"].alphas))
+    for r in fig["rows"]:
+        assert {"alpha", "theory", "mc", "stderr", "z", "verdict"} <= set(r)
+        for k in ("alpha", "theory", "mc", "stderr", "z"):
+            assert isinstance(r[k], float) and math.isfinite(r[k]), (k, r)
+        assert r["theory"] > 0 and r["mc"] > 0 and r["stderr"] > 0
+        assert r["z"] == pytest.approx((r["mc"] - r["theory"]) / r["stderr"])
+        assert r["verdict"] in ("agree (MC error)", "agree (asymptotic allowance)")
 
 
 def test_moments_json(capsys):

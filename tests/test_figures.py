@@ -25,7 +25,28 @@ def drawn(tmp_path_factory):
 
 
 def test_names():
-    assert FIGURE_NAMES == EXPECTED
+    """The registry's figures, in the paper's order, each titled by its figure and theorem
+    and the regime the theorem covers, and written to ``fig<name>.<fmt>``."""
+    from symmaml import theory
+    from symmaml.experiments.paper import FIGURES
+    assert FIGURE_NAMES == EXPECTED == tuple(FIGURES)
+    for name, fig in FIGURES.items():
+        assert fig.name == name
+        T = theory.theorem(fig.theorem)
+        assert fig.title.startswith(f"Fig. {name}: Theorem {T.number}, "), fig.title
+        if name.startswith("6"):        # Fig. 6 sweeps alpha_t at four sizes
+            P = fig.params
+            assert f"p = {P['p']}" in fig.title and f"n_v m = {P['n_v'] * P['m']}" in fig.title
+        else:
+            what = "training" if fig.sweep == "alpha_t" else "adaptation"
+            assert fig.title.endswith(f"{what} learning rate"), fig.title
+        if not fig.has_matrices:
+            assert f"{T.regime}parameterized" in fig.title, fig.title
+        else:
+            assert isinstance(T, theory.Theorem3) and "Wishart" in fig.title
+        for fmt in ("png", "pdf"):
+            assert figures.figure_path("out", f"Fig{name.upper()}", fmt).as_posix() == \
+                f"out/fig{name}.{fmt}"
 
 
 def test_draw_all_quick_writes_every_file(drawn):

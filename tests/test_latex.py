@@ -10,6 +10,7 @@ import pytest
 from sympy import Add, Rational
 
 from symmaml import latex
+from symmaml.rendering import document as rendering_document, layout
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +32,7 @@ def test_document_has_every_theorem_step_and_equation(full_document):
     for t in ("1", "2", "3"):
         assert r"\subsection{Theorem %s}" % t in full_document
         for step in derivation(t).steps:
-            assert latex._tag(step.equation) in full_document, (t, step.equation)
+            assert layout._tag(step.equation) in full_document, (t, step.equation)
             assert latex.escape_text(step.title) in full_document
     for eq in ("31", "32", "33", "34--35", "36", "37", "38", "39--40", "41", "42", "111"):
         assert r"\tag{%s}" % eq in full_document
@@ -83,9 +84,9 @@ def test_readable_form_equals_the_derived_loss():
 
 def test_long_formulas_are_broken_over_lines(full_document):
     from symmaml.theory import loss
-    lines = latex._lines(latex.readable(loss("2")))
+    lines = layout._lines(latex.readable(loss("2")))
     assert len(lines) > 5
-    assert max(latex._width(line) for line in lines) < 1.3 * latex._LINE_WIDTH
+    assert max(layout._width(line) for line in lines) < 1.3 * layout._LINE_WIDTH
 
 
 def test_write_document_is_atomic(tmp_path, monkeypatch):
@@ -144,8 +145,8 @@ def test_document_text_is_cached_on_disk(tmp_path, monkeypatch):
     monkeypatch.setenv("SYMMAML_NO_DISK_CACHE", "")
     monkeypatch.setenv("SYMMAML_CACHE_DIR", str(tmp_path))
     calls = []
-    real = latex._BUILDERS["lemmas"]
-    monkeypatch.setitem(latex._BUILDERS, "lemmas", lambda: calls.append(1) or real())
+    real = rendering_document._BUILDERS["lemmas"]
+    monkeypatch.setitem(rendering_document._BUILDERS, "lemmas", lambda: calls.append(1) or real())
     first = latex.document(["lemmas"])
     assert latex.document("lemmas") == first and calls == [1]      # read back, not rebuilt
     assert first.startswith(r"\documentclass") and r"\section{Gaussian moments" in first

@@ -6,7 +6,7 @@ import pathlib
 import symmaml
 
 ORDER = ["symbols", "printing", "io", "backend", "matrices", "moments", "theory", "claims",
-         "numeric", "montecarlo", "records", "rendering", "latex", "nonlinear", "experiments",
+         "numeric", "montecarlo", "rendering", "records", "latex", "nonlinear", "experiments",
          "cli", "__main__"]
 ROOT = pathlib.Path(symmaml.__file__).parent
 

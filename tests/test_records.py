@@ -17,7 +17,7 @@ def test_every_record_is_committed():
 
 
 def test_records_are_cached_on_disk(tmp_path, monkeypatch):
-    from symmaml import records
+    from symmaml.rendering import records
     monkeypatch.setenv("SYMMAML_NO_DISK_CACHE", "")
     monkeypatch.setenv("SYMMAML_CACHE_DIR", str(tmp_path))
     calls = []
@@ -35,3 +35,19 @@ def test_a_foreign_cache_value_is_ignored(monkeypatch):
     import symmaml.moments.cache as cache
     monkeypatch.setattr(cache, "disk_cached", lambda namespace, key, compute: 42)
     assert records.cached_text("records", "x", lambda: "text") == "text"
+
+
+def test_what_is_shown_of_each_theorem_matches_the_objects():
+    """rendering.shown's table covers every Theorem object and agrees with what the objects
+    provide: a closed-form alpha_t extrema (Eq. 8) only where the method does not raise, a
+    positivity proof of alpha_r* (Eqs. 5, 9) only where optimal_alpha_r returns one."""
+    from symmaml.rendering.shown import SHOWN, shown, theorems
+    assert [type(T) for T in theorems()] == list(SHOWN)
+    for T in theorems():
+        try:
+            T.alpha_t_extrema()
+            has_extrema = True
+        except ValueError:
+            has_extrema = False
+        assert ("alpha_t_extrema" in shown(T)) == has_extrema, T
+        assert ("optimal_alpha_r" in shown(T)) == (T.optimal_alpha_r()[1] is not None), T

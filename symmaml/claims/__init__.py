@@ -16,6 +16,8 @@ CLAIMS: list[Claim] = _LEMMA_CLAIMS + _THEOREM_CLAIMS
 
 
 def get_claim(equation: str) -> Claim:
+    """The registered claim for the paper's equation number ``equation`` (e.g. ``"32"``,
+    ``"34-35"``); ``KeyError`` naming the known ones otherwise."""
     for c in CLAIMS:
         if c.equation == equation:
             return c

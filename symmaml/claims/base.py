@@ -104,6 +104,7 @@ class Verdict:
 
     @property
     def as_expected(self) -> bool:
+        """Whether the status is the one established for the claim (``claim.expected``)."""
         return self.status == self.claim.expected
 
     def record(self) -> dict:

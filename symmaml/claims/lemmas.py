@@ -18,7 +18,7 @@ from ..moments import expectation, gaussian_matrix, symmetric_matrix, wishart_lh
 from ..symbols import n, n_t, n_v, p
 from .base import Claim
 
-__all__ = ["CLAIMS"]
+__all__ = ["CLAIMS", "lemma23_lhs"]
 
 
 def _moment_claim(equation, statement, lhs, printed, **kw):
@@ -28,11 +28,6 @@ def _moment_claim(equation, statement, lhs, printed, **kw):
 
 def _X():
     return gaussian_matrix("X")
-
-
-def _W():
-    X = _X()
-    return X.T * X
 
 
 def _I():
@@ -77,8 +72,10 @@ def _lemma1_42():
     return X.T * X * D * X.T * X
 
 
-def _lemma23(kind):
-    """Expectations behind Lemmas 2-3 (the concentration statements' centres)."""
+def lemma23_lhs(kind):
+    """The random matrix averaged in Lemma 2/3 claim ``kind`` (an equation number: 43-46
+    for Lemma 2, 55-57 for Lemma 3), whose expectation is the concentration statement's
+    centre.  Raises ``KeyError`` for any other equation."""
     Xt = gaussian_matrix("X_t", n_t, p)
     Xv = gaussian_matrix("X_v", n_v, p)
     Xv2 = gaussian_matrix("X_v2", n_v, p)
@@ -115,20 +112,20 @@ CLAIMS: list[Claim] = [
                   lambda: n * (n + 1) * symmetric_matrix("D", p)
                   + n * Trace(symmetric_matrix("D", p)) * _I()),
     _moment_claim("43", "E[X^v X^v^T] = p I_{n_v} (centre of the concentration statement)",
-                  lambda: _lemma23("43"), lambda: p * Identity(n_v), section="Lemma 2"),
+                  lambda: lemma23_lhs("43"), lambda: p * Identity(n_v), section="Lemma 2"),
     _moment_claim("44", "E[X^v X^t^T X^t X^v^T] = p n_t I_{n_v}",
-                  lambda: _lemma23("44"), lambda: p * n_t * Identity(n_v), section="Lemma 2"),
+                  lambda: lemma23_lhs("44"), lambda: p * n_t * Identity(n_v), section="Lemma 2"),
     _moment_claim("45", "E[X^v (X^t^T X^t)^2 X^v^T] = p n_t (n_t + p + 1) I_{n_v}",
-                  lambda: _lemma23("45"), lambda: p * n_t * (n_t + p + 1) * Identity(n_v),
+                  lambda: lemma23_lhs("45"), lambda: p * n_t * (n_t + p + 1) * Identity(n_v),
                   section="Lemma 2"),
     _moment_claim("46", "E[X^v(i) X^v(j)^T] = 0 for i != j (the O(xi^1/2) term has zero mean)",
-                  lambda: _lemma23("46"), lambda: 0 * Identity(n_v), section="Lemma 2"),
-    _moment_claim("55", "E[X^v^T X^v] = n_v I_p", lambda: _lemma23("55"),
+                  lambda: lemma23_lhs("46"), lambda: 0 * Identity(n_v), section="Lemma 2"),
+    _moment_claim("55", "E[X^v^T X^v] = n_v I_p", lambda: lemma23_lhs("55"),
                   lambda: n_v * _I(), section="Lemma 3"),
-    _moment_claim("56", "E[X^t^T X^t X^v^T X^v] = n_t n_v I_p", lambda: _lemma23("56"),
+    _moment_claim("56", "E[X^t^T X^t X^v^T X^v] = n_t n_v I_p", lambda: lemma23_lhs("56"),
                   lambda: n_t * n_v * _I(), section="Lemma 3"),
     _moment_claim("57", "E[X^t^T X^t X^v^T X^v X^t^T X^t] = n_v n_t (n_t + p + 1) I_p",
-                  lambda: _lemma23("57"), lambda: n_v * n_t * (n_t + p + 1) * _I(),
+                  lambda: lemma23_lhs("57"), lambda: n_v * n_t * (n_t + p + 1) * _I(),
                   section="Lemma 3"),
     _moment_claim("111", "F = E[(x^T Sigma x) x x^T] = 2 Sigma^3 + Sigma Tr(Sigma^2) for Gaussian x",
                   _gaussian_F,

@@ -8,7 +8,11 @@
   (:func:`~symmaml.experiments.scaling.gap_scaling`);
 * :mod:`symmaml.experiments.figures` -- Figs. 2a/b, 3a/b, 4a/b and 6a-d of the paper
   (theory curve + seeded Monte Carlo points with error bars), written as PNG and PDF
-  atomically: :func:`draw_figure`, :func:`draw_all`, :data:`FIGURE_NAMES`.
+  atomically: :func:`draw_figure`, :func:`draw_all`, :data:`FIGURE_NAMES`;
+* :mod:`symmaml.experiments.report` -- ``symmaml report``'s pipeline
+  (:class:`~symmaml.experiments.report.ReportResult`), and
+  :mod:`symmaml.experiments.outputs` -- the result objects of the other commands; each
+  result prints itself (``to_json()``, ``summary_text()``), so the CLI only prints.
 
 Imported lazily: ``import symmaml`` does not load matplotlib.
 """

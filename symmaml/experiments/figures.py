@@ -43,7 +43,8 @@ from pathlib import Path
 import numpy as np
 
 from ..io import atomic_write_bytes
-from .paper import DEFAULT_RUNS, FIGURE_NAMES, FIGURES, PAPER_RUNS, QUICK_RUNS
+from .paper import (DEFAULT_RUNS, FIGURE_NAMES, FIGURES, PAPER_RUNS, QUICK_RUNS, _name,
+                    check_options)
 
 __all__ = ["FIGURE_NAMES", "PAPER_RUNS", "DEFAULT_RUNS", "QUICK_RUNS", "FORMATS",
            "FigureData", "figure_data", "render", "draw_figure", "draw_all", "theory_optimum",
@@ -63,46 +64,6 @@ _ESTIMATOR_TEXT = {"rao_blackwell": "Rao-Blackwell estimator (exact given traini
 _INACCURATE_NOTE = "the paper expects the theory to be inaccurate here"
 
 
-def _name(name) -> str:
-    key = str(name).strip().lower().removeprefix("fig").removeprefix(".").strip()
-    if key not in FIGURE_NAMES:
-        raise ValueError(f"unknown figure {name!r}; known: {list(FIGURE_NAMES)} "
-                         "(Figure 5, the nonlinear experiment, is not drawn here)")
-    return key
-
-
-def check_options(figures=None, runs=None, seed=0, backend="numpy", quick: bool = False,
-                  full: bool = False) -> tuple:
-    """Validate the simulation options of figures/validate/report before any work starts.
-
-    Returns the normalised figure names.  Raises ``ValueError`` naming the option: an
-    unknown figure, ``runs`` below 2 (one run has no standard error), a negative or
-    non-integer ``seed``, an unknown or uninstalled ``backend``, ``quick`` with ``full``.
-    """
-    from ..backend import get_namespace
-    if quick and full:
-        raise ValueError("quick and full exclude each other (--quick / --full)")
-    names = FIGURE_NAMES if figures is None else tuple(_name(f) for f in figures)
-    if not names:
-        raise ValueError("figures: no figure selected")
-    per = runs.values() if isinstance(runs, dict) else ([] if runs is None else [runs])
-    for r in per:
-        if isinstance(r, bool) or not isinstance(r, (int, np.integer)) or r < 2:
-            raise ValueError(f"runs must be an integer of at least 2 (one run has no standard "
-                             f"error), got {r!r}")
-    if isinstance(runs, dict):
-        for k in runs:
-            _name(k)
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
-                             or seed < 0):
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    try:
-        get_namespace(backend)
-    except ImportError as exc:
-        raise ValueError(f"backend {backend!r} is not available: {exc}") from None
-    return names
-
-
 def _spec(name):
     return FIGURES[_name(name)]
 
@@ -114,24 +75,14 @@ def figure_path(out_dir, name, fmt: str) -> Path:
 
 # ----------------------------------------------------------------------------- numbers
 def _curve_fn(fig):
-    """A fast ``f(alpha)`` of the figure's theory along its swept rate (NumPy)."""
-    other = fig.fixed
-    if fig.theorem == 3:
-        ev = fig.theorem3_evaluator()            # built once per figure
-        kw = {k: fig.params[k] for k in ("n_t", "n_v", "n_r", "m", "sigma")}
-        call = lambda at, ar: ev(alpha_t=at, alpha_r=ar, **kw)
-    else:
-        from ..numeric.losses import loss_function
-        f = loss_function(fig.theorem)
-        kw = dict(fig.params)
-        if "delta_sq" in f.arg_names:
-            kw["delta_sq"] = fig.delta_sq
-        call = lambda at, ar: f(alpha_t=at, alpha_r=ar, **kw)
+    """A fast ``f(alpha)`` of the figure's theory along its swept rate (NumPy):
+    :func:`symmaml.experiments.validation.theory_curve` at the fixed other rate."""
+    from .validation import theory_curve
 
     def fn(a):
         a = np.asarray(a, dtype=float)
-        out = call(a, other) if fig.sweep == "alpha_t" else call(other, a)
-        return np.broadcast_to(np.asarray(out, dtype=float), a.shape).copy()
+        return (theory_curve(fig, a, fig.fixed) if fig.sweep == "alpha_t"
+                else theory_curve(fig, fig.fixed, a))
     return fn
 
 
@@ -150,16 +101,18 @@ def theory_optimum(name, lo: float | None = None, hi: float | None = None):
     fn = _curve_fn(fig)
     P = dict(fig.params)
     x = None
-    if fig.theorem in (1, 2):
+    closed = fig.closed_form_optimum
+    if closed:
         from ..numeric.losses import derived_function
-        if fig.sweep == "alpha_r":
-            f = derived_function(str(fig.theorem), "optimal_alpha_r")
+        key = fig.theorem_object.key
+        if closed == "closed form":
+            f = derived_function(key, "optimal_alpha_r")
             kw = dict(P, alpha_t=fig.fixed)
             if "delta_sq" in f.arg_names:
                 kw["delta_sq"] = fig.delta_sq
             x, how = float(f(**kw)), "closed form"
-        elif fig.theorem == 1:
-            f = derived_function("1", "alpha_t_minimum")
+        else:
+            f = derived_function(key, "alpha_t_minimum")
             x, how = float(f(n_t=P["n_t"], p=P["p"])), "Eq. 8"
     if x is None:
         from scipy.optimize import minimize_scalar
@@ -204,6 +157,7 @@ class FigureData:
 
     @property
     def rel_gap(self) -> np.ndarray:
+        """(mc - theory) / theory at the Monte Carlo points."""
         return (self.mc - self.theory) / self.theory
 
 
@@ -271,7 +225,7 @@ def _param_line(d: FigureData) -> str:
     else:
         init = f"$w_0$ = ({_g(P['w0'])}, ..., {_g(P['w0'])}), $\\omega_0$ = {_g(P['omega0'])}"
     line = f"{sizes}, {init}; ${other}$ = {_g(d.fixed)}"
-    if d.theorem == 3:
+    if FIGURES[d.name].has_matrices:
         line += ("\n$\\Sigma = W(I,p)/p$, $\\Sigma_w = \\nu^2/p\\;W(I,p)/p$ (Eq. 17 divided by "
                  f"$p$; one draw, seed {FIGURES[d.name].wishart_seed}), $F$ Gaussian")
     return line

@@ -31,7 +31,8 @@ from functools import lru_cache
 import numpy as np
 
 __all__ = ["Figure", "FIGURES", "FIGURE_NAMES", "DEFAULT_RUNS", "PAPER_RUNS", "QUICK_RUNS",
-           "FIG2_PARAMS", "FIG3_PARAMS", "FIG6_PARAMS", "get_figure", "exact_params"]
+           "FIG2_PARAMS", "FIG3_PARAMS", "FIG6_PARAMS", "get_figure", "exact_params",
+           "check_options"]
 
 #: Figs. 2 and 4 (overparameterized, Theorems 1 and 3)
 FIG2_PARAMS = dict(n_t=30, n_v=2, n_r=20, m=3, p=60, sigma=1.0, nu=0.5)
@@ -104,6 +105,34 @@ class Figure:
     def delta_sq(self) -> float:
         """|omega0 - w0|^2 (Theorem 1's delta_sq), p (omega0 - w0)^2 for scalar vectors."""
         return float(self.params["p"] * (self.omega0 - self.w0) ** 2)
+
+    @property
+    def theorem_object(self):
+        """The figure's :class:`symmaml.theory.Theorem` (``theory.theorem(self.theorem)``)."""
+        from .. import theory
+        return theory.theorem(self.theorem)
+
+    @property
+    def has_matrices(self) -> bool:
+        """Whether the theory is evaluated at drawn covariance matrices (Fig. 4: Theorem 3,
+        Eq. 14, at Sigma, Sigma_w of Eq. 17) rather than by a compiled scalar formula."""
+        return self.wishart_seed is not None
+
+    @property
+    def closed_form_optimum(self) -> str:
+        """How the theory's optimum over the swept rate is known in closed form:
+        ``"closed form"`` (optimal alpha_r of Theorems 1-2, Section 5.1), ``"Eq. 8"``
+        (alpha_t^- of Theorem 1, :meth:`~symmaml.theory.Theorem.alpha_t_extrema`), or ``""``
+        (numeric minimisation: Theorem 3 at drawn matrices, alpha_t of Theorems 2-3)."""
+        if self.has_matrices:
+            return ""
+        if self.sweep == "alpha_r":
+            return "closed form"
+        try:
+            self.theorem_object.alpha_t_extrema()
+        except ValueError:
+            return ""
+        return "Eq. 8"
 
     def _wishart_key(self):
         return int(self.wishart_seed), int(self.params["p"]), float(self.params["nu"])
@@ -210,3 +239,43 @@ def exact_params(figure, with_fixed: bool = True) -> dict:
         q = Fraction(str(x))
         return int(q) if q.denominator == 1 else f"{q.numerator}/{q.denominator}"
     return {k: exact(v) for k, v in out.items()}
+
+
+def _name(name) -> str:
+    key = str(name).strip().lower().removeprefix("fig").removeprefix(".").strip()
+    if key not in FIGURE_NAMES:
+        raise ValueError(f"unknown figure {name!r}; known: {list(FIGURE_NAMES)} "
+                         "(Figure 5, the nonlinear experiment, is not drawn here)")
+    return key
+
+
+def check_options(figures=None, runs=None, seed=0, backend="numpy", quick: bool = False,
+                  full: bool = False) -> tuple:
+    """Validate the simulation options of figures/validate/report before any work starts.
+
+    Returns the normalised figure names.  Raises ``ValueError`` naming the option: an
+    unknown figure, ``runs`` below 2 (one run has no standard error), a negative or
+    non-integer ``seed``, an unknown or uninstalled ``backend``, ``quick`` with ``full``.
+    """
+    from ..backend import get_namespace
+    if quick and full:
+        raise ValueError("quick and full exclude each other (--quick / --full)")
+    names = FIGURE_NAMES if figures is None else tuple(_name(f) for f in figures)
+    if not names:
+        raise ValueError("figures: no figure selected")
+    per = runs.values() if isinstance(runs, dict) else ([] if runs is None else [runs])
+    for r in per:
+        if isinstance(r, bool) or not isinstance(r, (int, np.integer)) or r < 2:
+            raise ValueError(f"runs must be an integer of at least 2 (one run has no standard "
+                             f"error), got {r!r}")
+    if isinstance(runs, dict):
+        for k in runs:
+            _name(k)
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
+                             or seed < 0):
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    try:
+        get_namespace(backend)
+    except ImportError as exc:
+        raise ValueError(f"backend {backend!r} is not available: {exc}") from None
+    return names

@@ -31,6 +31,11 @@ __all__ = ["run_report", "ReportResult"]
 
 @dataclass
 class ReportResult:
+    """What :func:`run_report` did: the files written, per-stage timings, the claims'
+    verdicts, the figures' :class:`~symmaml.experiments.validation.ValidationResult`, the
+    derived numbers (:func:`theorem_summary`), whether Ctrl-C stopped it, and the figures
+    read back from the disk cache."""
+
     out: Path
     files: list = field(default_factory=list)
     timings: dict = field(default_factory=dict)
@@ -40,13 +45,47 @@ class ReportResult:
     interrupted: bool = False
     cached_figures: list = field(default_factory=list)   # simulations read from the disk cache
 
+    elapsed: float = 0.0                                  # seconds, the whole run_report
+
     @property
     def claims_as_established(self) -> bool:
+        """Every claim's verdict is the established one."""
         return all(v.as_expected for v in self.verdicts)
 
     @property
     def validation_ok(self) -> bool:
+        """Every simulated figure agrees with the theory as expected."""
         return all(r.ok for r in self.validations)
+
+    @property
+    def ok(self) -> bool:
+        """Claims as established and validation as expected (``symmaml report`` exits 0)."""
+        return self.claims_as_established and self.validation_ok
+
+    def to_json(self) -> str:
+        """The ``--json`` summary: out, elapsed_s, timings_s, derived (quantity, value),
+        claims (verdict records), files, interrupted; indented JSON."""
+        return json.dumps({
+            "out": str(self.out), "elapsed_s": self.elapsed, "timings_s": self.timings,
+            "derived": [{"quantity": k, "value": v} for k, v in self.summary],
+            "claims": [v.record() for v in self.verdicts],
+            "files": [str(f) for f in self.files], "interrupted": self.interrupted}, indent=1)
+
+    def summary_text(self) -> str:
+        """The plain summary: derived numbers, the claims that do not hold, counts, files."""
+        lines = ["symmaml report", ""]
+        lines += [f"  {name}: {value:.6g}" for name, value in self.summary]
+        lines.append("")
+        lines += [f"  Eq. {v.claim.equation}: {v.status.upper()}: {v.detail}"
+                  for v in self.verdicts if v.status != "holds"]
+        held = sum(v.status == "holds" for v in self.verdicts)
+        lines.append(f"\n  {held}/{len(self.verdicts)} printed claims hold; "
+                     f"{len(self.validations)} figures simulated, "
+                     f"{sum(r.ok for r in self.validations)} agree with the theory as expected")
+        lines.append(f"\nwrote {len(self.files)} files under {self.out}/ (report.md, figures/, "
+                     f"derivations/, claims.json, validation.json, symmaml.tex/.pdf) in "
+                     f"{self.elapsed:.0f} s")
+        return "\n".join(lines)
 
 
 def theorem_summary():
@@ -103,7 +142,9 @@ def run_report(out, *, quick: bool = False, full: bool = False, runs=None, seed:
     from tqdm import tqdm
 
     from ..io import prepare_dir
-    from .figures import check_options
+    from .paper import check_options
+
+    t_start = time.perf_counter()
 
     names = check_options(figures, runs, seed, backend, quick, full)
     if pdf:
@@ -211,4 +252,5 @@ def run_report(out, *, quick: bool = False, full: bool = False, runs=None, seed:
         lines += ["", "**Interrupted** (Ctrl-C): only the stages and figures above were "
                   "finished; rerun `symmaml report` for the complete report."]
     res.files.append(atomic_write_text(out / "report.md", "\n".join(lines) + "\n"))
+    res.elapsed = time.perf_counter() - t_start
     return res

@@ -17,7 +17,34 @@ import numpy as np
 from ..montecarlo.simulate import SimulationInterrupted, check_runs, simulate
 from .paper import FIG2_PARAMS, FIG3_PARAMS
 
-__all__ = ["ScalingResult", "gap_scaling"]
+__all__ = ["ScalingResult", "gap_scaling", "SCALING_THEOREMS"]
+
+
+@dataclass(frozen=True)
+class _Design:
+    """One theorem's size sweep: the default ``sizes`` and ``alphas``, the ``base``
+    parameters, ``make(base, k)`` the parameters at size k, and the plotted size
+    ``scale * k`` named ``size_name``."""
+
+    theorem: int
+    sizes: tuple
+    alphas: tuple
+    base: dict
+    make: object
+    scale: float
+    size_name: str
+
+
+#: the designs of :func:`gap_scaling`: Theorem 1 grows p and n_t at Fig. 2's parameters,
+#: Theorem 2 grows m at Fig. 3's (the theorems' asymptotic variables, Eqs. 5 and 9)
+_SCALING = {
+    "1": _Design(1, (1, 2, 4, 8), (-1.0, 0.0, 0.5), FIG2_PARAMS,
+                 lambda base, k: dict(base, p=60 * int(k), n_t=30 * int(k)), 60.0, "p"),
+    "2": _Design(2, (40, 80, 160, 320), (-0.5, 0.5), FIG3_PARAMS,
+                 lambda base, k: dict(base, m=int(k)), 1.0, "m"),
+}
+#: the theorems :func:`gap_scaling` covers
+SCALING_THEOREMS = tuple(d.theorem for d in _SCALING.values())
 
 
 @dataclass(frozen=True)
@@ -56,6 +83,7 @@ class ScalingResult:
 
     @property
     def clearly_negative(self) -> bool:
+        """The common slope is below 0 by more than 3 standard errors: the gap shrinks."""
         return bool(self.slope + 3 * self.slope_err < 0)
 
     @property
@@ -64,6 +92,7 @@ class ScalingResult:
         return bool(self.slope <= self.stated_rate + 2 * self.slope_err)
 
     def consistent_with(self, rate: float, band: float = 0.0, nsig: float = 2.0) -> bool:
+        """Whether the common slope is within ``band + nsig * slope_err`` of ``rate``."""
         return bool(abs(self.slope - rate) <= band + nsig * self.slope_err)
 
 
@@ -94,23 +123,18 @@ def gap_scaling(theorem, sizes=None, runs: int = 500, seed: int | None = 0, *, a
     (``completed``: the simulations of the sizes already done).
     """
     runs = check_runs(runs)
-    t = int(theorem)
-    if t == 1:
-        sizes = np.asarray([1, 2, 4, 8] if sizes is None else sizes, dtype=int)
-        alphas = np.asarray([-1.0, 0.0, 0.5] if alphas is None else alphas, float)
-        base = dict(FIG2_PARAMS)
-        make = lambda k: dict(base, p=60 * int(k), n_t=30 * int(k))
-        xs = 60.0 * sizes
-        size_name = "p"
-    elif t == 2:
-        sizes = np.asarray([40, 80, 160, 320] if sizes is None else sizes, dtype=int)
-        alphas = np.asarray([-0.5, 0.5] if alphas is None else alphas, float)
-        base = dict(FIG3_PARAMS)
-        make = lambda k: dict(base, m=int(k))
-        xs = sizes.astype(float)
-        size_name = "m"
-    else:
-        raise ValueError(f"gap_scaling covers Theorems 1 and 2, got {theorem!r}")
+    from .. import theory
+    try:
+        spec = _SCALING[theory.theorem(theorem).key]
+    except (KeyError, ValueError):
+        raise ValueError(f"gap_scaling covers Theorems 1 and 2, got {theorem!r}") from None
+    t = spec.theorem
+    sizes = np.asarray(spec.sizes if sizes is None else sizes, dtype=int)
+    alphas = np.asarray(spec.alphas if alphas is None else alphas, float)
+    base = dict(spec.base)
+    make = lambda k: spec.make(base, k)
+    xs = spec.scale * sizes.astype(float)
+    size_name = spec.size_name
     from ..numeric.losses import loss_function
     f = loss_function(t)
     t0 = time.perf_counter()

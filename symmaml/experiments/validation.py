@@ -59,10 +59,10 @@ import numpy as np
 
 from ..montecarlo.simulate import SimulationInterrupted, check_runs, simulate
 from .paper import FIGURES, Figure, get_figure
-from .scaling import ScalingResult, gap_scaling
+from .scaling import SCALING_THEOREMS, ScalingResult, gap_scaling
 
 __all__ = ["Figure", "FIGURES", "ValidationResult", "ScalingResult", "validate",
-           "validate_all", "theory_curve", "gap_scaling", "format_table", "to_records",
+           "validate_all", "ValidationRun", "run_validation", "theory_curve", "gap_scaling", "format_table", "to_records",
            "rel_allowance", "z_threshold", "C1", "C2", "INACCURATE_REL", "VERDICTS"]
 
 #: allowance constant of Theorems 1 and 3: rel_allowance = C1 / p_eff
@@ -88,7 +88,7 @@ def theory_curve(figure, alpha_t, alpha_r, **overrides) -> np.ndarray:
     P = {**fig.params, **overrides}
     at = np.asarray(alpha_t, dtype=float)
     ar = np.asarray(alpha_r, dtype=float)
-    if fig.theorem == 3:
+    if fig.has_matrices:
         if "nu" in overrides:
             from ..numeric.losses import theorem3_evaluator
             S, Sw = fig.matrices()
@@ -111,7 +111,7 @@ def rel_allowance(figure) -> tuple[float, str]:
     """(relative allowance for the theorem's asymptotic error, the rule as text)."""
     fig = _figure(figure)
     P = fig.params
-    if fig.theorem == 2:
+    if fig.theorem_object.regime == "under":       # Theorem 2
         v = C2 * P["p"] / (P["n_v"] * P["m"])
         return v, f"C2 p/(n_v m) = {C2:g}*{P['p']}/({P['n_v']}*{P['m']}) = {v:.4g}"
     S, _ = fig.matrices()
@@ -162,14 +162,17 @@ class ValidationResult:
 
     @property
     def within_mc(self) -> np.ndarray:
+        """Per row: |z| <= z*, agreement within Monte Carlo error."""
         return np.abs(self.z) <= self.z_crit
 
     @property
     def within_allowance(self) -> np.ndarray:
+        """Per row: |gap| <= z* stderr + the asymptotic allowance."""
         return np.abs(self.abs_gap) <= self.mc_tolerance + self.allowance
 
     @property
     def max_abs_rel_gap(self) -> float:
+        """The largest |relative gap| over the rows."""
         return float(np.max(np.abs(self.rel_gap)))
 
     @property
@@ -276,6 +279,49 @@ def validate_all(figures=None, runs: int | None = None, seed: int | None = 0, **
             raise SimulationInterrupted(f"interrupted at Fig. {_figure(f).name} after {len(done)} "
                                         f"of {len(names)} figures", e.result, done) from e
     return done
+
+
+@dataclass(frozen=True)
+class ValidationRun:
+    """What ``symmaml validate`` reports: the figures' :class:`ValidationResult` and, if
+    asked, the :class:`ScalingResult` of each theorem of :data:`SCALING_THEOREMS`."""
+
+    results: list
+    scaling: list = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Every figure as expected (:attr:`ValidationResult.ok`) and every fitted gap
+        slope clearly negative (:attr:`ScalingResult.clearly_negative`)."""
+        return all(r.ok for r in self.results) and all(s.clearly_negative for s in self.scaling)
+
+    def to_json(self) -> str:
+        """``{"figures": [...], "scaling": [...]}`` of :func:`to_records`, indented JSON."""
+        import json
+        return json.dumps({"figures": to_records(self.results),
+                           "scaling": to_records(self.scaling) if self.scaling else []}, indent=1)
+
+    def summary_text(self) -> str:
+        """The Markdown tables of :func:`format_table` (figures, then the scaling fits)."""
+        text = format_table(self.results)
+        if self.scaling:
+            text += "\n\n" + format_table(self.scaling)
+        return text
+
+
+def run_validation(figures=None, runs: int | None = None, seed: int | None = 0, *,
+                   backend: str = "numpy", progress: bool = False, scaling: bool = False,
+                   scaling_runs: int = 500) -> ValidationRun:
+    """``symmaml validate``: the options checked first
+    (:func:`~symmaml.experiments.paper.check_options`, ``ValueError`` naming one), then :func:`validate_all` on ``figures`` (default all) and,
+    with ``scaling``, :func:`gap_scaling` of Theorems 1 and 2 with ``scaling_runs`` runs."""
+    from .paper import check_options
+    names = check_options(figures, runs, seed, backend)
+    check_options(None, scaling_runs)
+    results = validate_all(names, runs=runs, seed=seed, backend=backend, progress=progress)
+    fits = [gap_scaling(t, runs=scaling_runs, seed=seed, backend=backend, progress=progress)
+            for t in SCALING_THEOREMS] if scaling else []
+    return ValidationRun(results, fits)
 
 
 # ----------------------------------------------------------------------------- output

@@ -59,10 +59,12 @@ def _engine_hash() -> str:
 
 
 def cache_dir() -> Path:
+    """The disk cache's folder: ``$SYMMAML_CACHE_DIR``, else ``~/.cache/symmaml``."""
     return Path(os.environ.get("SYMMAML_CACHE_DIR", Path.home() / ".cache" / "symmaml"))
 
 
 def disk_cache_enabled() -> bool:
+    """False when ``SYMMAML_NO_DISK_CACHE`` is ``1``, ``true`` or ``yes``; True otherwise."""
     return os.environ.get("SYMMAML_NO_DISK_CACHE", "") not in ("1", "true", "yes")
 
 

@@ -58,6 +58,7 @@ class SymmetricMatrixSymbol(MatrixSymbol):
         return type(self)(self.name, n)
 
     def doit(self, **hints):
+        """A matrix symbol is already evaluated: return ``self``."""
         return self
 
 
@@ -93,10 +94,12 @@ class GaussianMatrix(MatrixSymbol):
 
     @property
     def rows(self):
+        """Number of rows (one per sample), a SymPy dimension."""
         return self.args[1]
 
     @property
     def cols(self):
+        """Number of columns (the dimension of each row), a SymPy dimension."""
         return self.args[2]
 
     def _eval_subs(self, old, new):
@@ -106,6 +109,7 @@ class GaussianMatrix(MatrixSymbol):
         return type(self)(self.name, rows, cols, cov)
 
     def doit(self, **hints):
+        """A matrix symbol is already evaluated: return ``self``."""
         return self
 
 

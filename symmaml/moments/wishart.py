@@ -60,4 +60,5 @@ def wishart_coefficient(k: int, traces: tuple):
 
 
 def cache_clear():
+    """Empty the memo table of the Sigma = I recurrence (the c(k, traces) coefficients)."""
     _c.cache_clear()

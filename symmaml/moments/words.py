@@ -90,19 +90,24 @@ def letter_id(sym) -> int:
 
 
 def letter(idx: int) -> Letter:
+    """The interned :class:`Letter` with index ``idx``."""
     return _letters[idx]
 
 
 def token(sym, transposed: bool = False) -> int:
+    """The token ``2 * letter + t`` of ``sym`` (interned on first use); ``t = 1`` marks
+    a transpose and is always 0 for a symmetric letter."""
     idx = letter_id(sym)
     return 2 * idx + (0 if _letters[idx].symmetric else int(bool(transposed)))
 
 
 def transpose_token(tok: int) -> int:
+    """The token of the transposed letter (unchanged for a symmetric letter)."""
     return tok if _letters[tok >> 1].symmetric else tok ^ 1
 
 
 def is_gaussian_token(tok: int) -> bool:
+    """Whether the token's letter is a Gaussian (random) matrix."""
     return _letters[tok >> 1].gaussian
 
 
@@ -113,6 +118,7 @@ def left_dim(tok: int):
 
 
 def right_dim(tok: int):
+    """Dimension of the column index of a token (after its transpose flag)."""
     let = _letters[tok >> 1]
     return let.rows if tok & 1 else let.cols
 

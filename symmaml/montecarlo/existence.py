@@ -41,7 +41,7 @@ so s_min^-2 has a Pareto tail of index c/2 and its k-th moment exists iff c > 2k
   Example: m = 1 (a single training task) with n_v > p has c = 1 at every alpha_t > 0 --
   an infinite mean although N - p - 1 > 0.
 
-Both counts are checked numerically in ``tests/montecarlo/test_mc_existence.py`` (Hill
+Both counts are checked numerically in ``tests/montecarlo/test_existence.py`` (Hill
 estimates of the tail index of the per-run values against c/2).
 
 Exceptions, where B^+ xi stays bounded and every moment is finite (c = inf):

@@ -351,12 +351,11 @@ def simulate(*, n_t, n_v, n_r, m, p, sigma, nu=None, alpha_t, alpha_r, runs=100,
     if progress:
         from tqdm.auto import tqdm
         bar = tqdm(total=runs, unit="run", desc=f"MAML MC ({d.estimator})", file=sys.stderr)
-    mod = sys.modules[__name__]
     try:
         with blas_threads(host_blas_threads):
             for lo, hi in bounds:
                 draws = sampling.draw_chunk(seqs[lo:hi], d)
-                parts.append(mod.simulate_chunk(be, d, c, draws, cond_warn=cond_warn))
+                parts.append(simulate_chunk(be, d, c, draws, cond_warn=cond_warn))
                 if bar is not None:
                     bar.update(hi - lo)
     except KeyboardInterrupt:

@@ -53,10 +53,12 @@ def _expr(theorem: str, name: str):
     if name == "dloss_dalpha_t_at_zero":
         return theory.dloss_dalpha_t_at_zero(t)
     if name in ("alpha_t_minimum", "alpha_t_maximum"):
-        if t != "1":
+        try:
+            ext = theory.theorem(t).alpha_t_extrema()
+        except ValueError:
             raise ValueError("alpha_t^+- are closed-form for Theorem 1 only; use "
-                             "symmaml.theory.argmin_alpha_t for Theorems 2-3")
-        return theory.alpha_t_extrema()["minimum" if name.endswith("minimum") else "maximum"]
+                             "symmaml.theory.argmin_alpha_t for Theorems 2-3") from None
+        return ext["minimum" if name.endswith("minimum") else "maximum"]
     if name == "h_t":
         return theory.h_t()
     if name == "h_r":
@@ -117,7 +119,11 @@ def derived_function(theorem, name: str, backend="numpy") -> CheckedFunction:
     on matrices: use :func:`theorem3_evaluator`.
     """
     t = str(theorem)
-    if t not in ("1", "2"):
+    try:
+        scalar = not isinstance(theory.theorem(t), theory.Theorem3)
+    except ValueError:
+        scalar = False
+    if not scalar:              # Theorem 3's loss needs numeric Sigma, Sigma_w, F
         raise ValueError("derived_function covers Theorems 1 and 2; for Theorem 3 use "
                          "theorem3_evaluator (it needs Sigma, Sigma_w, F)")
     expr = _expr(t, name)

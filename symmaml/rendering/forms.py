@@ -1,8 +1,11 @@
-"""Readable forms of long derived expressions (used by :mod:`symmaml.latex`).
+"""Readable forms of long derived expressions.
 
-Scalars are grouped by sigma^2, nu^2 and |omega_0 - w_0|^2 with factored coefficients in
-which h_t n_t, h_r n_r are named; big polynomial factors are grouped by powers of
-alpha_r, alpha_t; matrix expressions get H_t, H_r named.
+:func:`readable` (the LaTeX document, :mod:`~symmaml.rendering.document`): scalars are
+grouped by sigma^2, nu^2 and |omega_0 - w_0|^2 with factored coefficients in which
+h_t n_t, h_r n_r are named; big polynomial factors are grouped by powers of alpha_r,
+alpha_t; matrix expressions get H_t, H_r named.  :func:`collected` (the Markdown records,
+:mod:`~symmaml.rendering.records`) is the plainer form the committed records were written
+with: one ``collect`` with factored coefficients, nothing named.
 """
 from __future__ import annotations
 
@@ -82,19 +85,6 @@ def _factor_dict(expr):
     return coeff, out
 
 
-def _factored(expr, named):
-    """``expr`` factored, with named quantities put back and big polynomial factors grouped
-    by powers of alpha_r, alpha_t."""
-    try:
-        coeff, factors = _factor_dict(expr)
-    except PolynomialError:
-        return factor(expr)
-    out = coeff
-    for f, e in factors.items():
-        out = out * _polish_factor(f, named) ** e
-    return out
-
-
 def _factored_rational(expr, named):
     """A rational function as (factored numerator) / (factored denominator), common factors
     cancelled factor by factor (cheaper than ``together``/``cancel`` on big expressions)."""
@@ -144,6 +134,20 @@ def readable(expr):
         out = [k * _factored_rational(groups[k], named) for k in keys]
     _READABLE[key] = out
     return out
+
+
+def collected(expr):
+    """A (small) scalar rational expression collected by sigma^2, nu^2, |omega_0 - w_0|^2
+    (and E|d|^2) with factored coefficients, as in the records ``derivations/theoremN.md``;
+    matrices, traces and expressions of over 400 operations are returned unchanged.
+
+    Not :func:`readable`: that one also names h_t, h_r (Eqs. 6-7), cancels factor by factor
+    and splits long sums into terms, which would change the committed records."""
+    from ..symbols import delta_sq, nu, sigma
+    from ..theory.common import E_d_sq
+    if getattr(expr, "is_Matrix", False) or expr.has(Trace) or expr.count_ops() > 400:
+        return expr
+    return collect(expand(expr), [sigma**2, nu**2, delta_sq, E_d_sq], factor)
 
 
 def _uses_names(rhs) -> set:

@@ -40,6 +40,11 @@ def display():
 
 @dataclass(frozen=True)
 class Step:
+    """One equation step ``lhs = rhs`` (or ``lhs ~ rhs`` for an approximation).
+
+    ``equation`` is the paper's equation number(s) it reproduces (e.g. ``"72-73"``),
+    ``kind`` one of :data:`KINDS`, ``error`` the stated error order of an approximation
+    (required for ``kind="approximation"``), ``note`` free text."""
     equation: str
     title: str
     lhs: Basic
@@ -55,6 +60,7 @@ class Step:
             raise ValueError(f"approximation step {self.equation} needs its error order")
 
     def latex(self) -> str:
+        """The step as LaTeX, ``lhs = rhs`` (``\\simeq`` for an approximation), with its error."""
         rel = r"\simeq" if self.kind == "approximation" else "="
         err = f" + {self.error}" if self.error else ""
         return f"{paper_latex(self.lhs)} {rel} {paper_latex(self.rhs)}{err}"
@@ -76,6 +82,7 @@ class Derivation:
     extras: dict = field(default_factory=dict)
 
     def step(self, equation: str) -> Step:
+        """The step citing the paper's Eq. ``equation`` (e.g. ``"78"``); ``KeyError`` if none."""
         for s in self.steps:
             if s.equation == equation:
                 return s

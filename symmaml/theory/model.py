@@ -63,6 +63,7 @@ class Task:
 
     @property
     def A(self):
+        """A_i = I - alpha_t/n_t X_t^T X_t, the inner-loop update's matrix (Eq. 21)."""
         return inner_matrix(self.Xt, alpha_t, n_t)
 
     @property
@@ -112,6 +113,8 @@ class TestTask:
 
 
 def test_task(general=False) -> TestTask:
+    """The random matrices of the test task (Eqs. 23-26); ``general`` uses Sigma, Sigma_w
+    (Section 7.4) instead of I and nu^2/p I."""
     cov, _ = covariances(general)
     cov = None if isinstance(cov, Identity) else cov
     return TestTask(Xr=gaussian_matrix("X_r", n_r, p, cov=cov),

@@ -60,6 +60,8 @@ def _check_H():
 
 @lru_cache(maxsize=None)
 def derive() -> Derivation:
+    """Derive Theorem 3 (Eqs. 14-16): the average test loss for p > n_v m with general
+    Sigma, Sigma_w and F (Eq. 111), as a :class:`Derivation` (Section 7.4; cached)."""
     _check_H()
     steps = []
     FG = gaussian_F()

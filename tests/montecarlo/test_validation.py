@@ -99,7 +99,7 @@ def _cuda_available():
     return torch.cuda.is_available()
 
 
-if not _cuda_available():  # on a GPU machine test_mc_backends checks the CUDA path instead
+if not _cuda_available():  # on a GPU machine test_backends checks the CUDA path instead
     def test_cuda_unavailable():
         pytest.importorskip("torch")
         with pytest.raises(ValueError, match="CUDA is not available"):

@@ -1,4 +1,4 @@
-"""symmaml.montecarlo.sampling.wishart_draw: Eq. 17's draws (re-exported by symmaml.numeric)."""
+"""symmaml.montecarlo.sampling.wishart_draw: Eq. 17's draws (not re-exported by symmaml.numeric)."""
 import numpy as np
 import pytest
 

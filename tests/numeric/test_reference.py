@@ -1,6 +1,6 @@
 """symmaml.numeric.reference.direct_evaluate: the slow truth, against plain NumPy.
 
-(TraceEvaluator is tested against it in test_num_traces.py.)"""
+(TraceEvaluator is tested against it in test_traces.py.)"""
 import numpy as np
 import pytest
 import sympy

@@ -1,7 +1,7 @@
 """TraceEvaluator (Eqs. 14-16) against the direct p x p evaluation; bad expressions.
 
-The matrix checks are tested in test_num_matrices.py, canonical words in test_num_cycles.py,
-the Wishart draws in test_num_sampling.py, gaussian_F in test_num_losses.py."""
+The matrix checks are tested in test_matrices.py, canonical words in ../moments/test_cycles.py,
+the Wishart draws in ../montecarlo/test_sampling.py, gaussian_F in test_num_losses.py."""
 import numpy as np
 import pytest
 import sympy
