@@ -5,7 +5,8 @@ import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["atomic_write_text", "atomic_write_bytes", "prepare_dir", "check_file_target"]
+__all__ = ["atomic_write_text", "atomic_write_bytes", "prepare_dir", "check_file_target",
+           "json_ready"]
 
 
 def atomic_write_bytes(path, data: bytes) -> Path:
@@ -69,3 +70,28 @@ def check_file_target(path, what: str = "--out") -> Path:
         raise ValueError(f"{what} {str(path)!r} is a folder: give a file name")
     prepare_dir(path.parent, what=f"{what} {str(path)!r}: its folder")
     return path
+
+
+def json_ready(x):
+    """``x`` as plain JSON data: arrays and tuples as lists, NumPy scalars as Python ones,
+    dict keys as strings, and non-finite floats as ``None`` (JSON has no NaN or inf).
+
+    The one converter behind every ``to_json()`` of the package's results.
+    """
+    import math
+
+    import numpy as np
+    if isinstance(x, np.ndarray):
+        return [json_ready(v) for v in x.tolist()]
+    if isinstance(x, (list, tuple)):
+        return [json_ready(v) for v in x]
+    if isinstance(x, dict):
+        return {str(k): json_ready(v) for k, v in x.items()}
+    if isinstance(x, (bool, np.bool_)):
+        return bool(x)
+    if isinstance(x, (float, np.floating)):
+        v = float(x)
+        return v if math.isfinite(v) else None
+    if isinstance(x, np.integer):
+        return int(x)
+    return x

@@ -105,12 +105,12 @@ def _coef(expr, **kw):
 def _compare_roots(derived, printed):
     """Eq. 8: the printed pair has the derived roots' sum and product (so it is the same
     pair of roots), and the derived minimum is the lower root, the printed '-' one."""
-    from ..theory.optima import _positive_dummies
+    from ..theory.algebra import positive_dummies
     (d_min, d_max), (p_minus, p_plus) = derived, printed
     same_sum = cancel(expand(d_min + d_max - p_minus - p_plus)) == 0
     same_prod = cancel(expand(d_min * d_max) - expand(p_minus * p_plus)) == 0
-    min_is_lower = bool(_positive_dummies(expand(d_max - d_min)).is_positive)
-    printed_minus_lower = bool(_positive_dummies(expand(p_plus - p_minus)).is_positive)
+    min_is_lower = bool(positive_dummies(expand(d_max - d_min)).is_positive)
+    printed_minus_lower = bool(positive_dummies(expand(p_plus - p_minus)).is_positive)
     ok = same_sum and same_prod and min_is_lower and printed_minus_lower
     detail = (f"sum of roots equal: {same_sum}; product equal: {same_prod}; derived minimum "
               f"{d_min} is the lower root: {min_is_lower}")
@@ -124,10 +124,10 @@ def _compare_proof(derived, printed):
 
 def _compare_sign(derived, printed):
     """alpha^- alpha^+ = -n_t/p < 0 and alpha^- < alpha^+, hence alpha^- < 0 < alpha^+."""
-    from ..theory.optima import _positive_dummies, is_positive
+    from ..theory.algebra import is_positive, positive_dummies
     lo, hi = derived
     prod = cancel(expand(lo * hi))
-    ok = is_positive(-prod) and bool(_positive_dummies(expand(hi - lo)).is_positive)
+    ok = is_positive(-prod) and bool(positive_dummies(expand(hi - lo)).is_positive)
     return ("holds" if ok else "fails"), (f"alpha_t^- alpha_t^+ = {prod} < 0 and alpha_t^- < "
                                           f"alpha_t^+, so alpha_t^- < 0 < alpha_t^+: {ok}")
 

@@ -57,6 +57,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..io import json_ready
 from ..montecarlo.simulate import SimulationInterrupted, check_runs, simulate
 from .paper import FIGURES, Figure, get_figure
 from .scaling import SCALING_THEOREMS, ScalingResult, gap_scaling
@@ -365,30 +366,13 @@ def format_table(result) -> str:
     return head + "\n".join(lines)
 
 
-def _json(x):
-    if isinstance(x, np.ndarray):
-        return [_json(v) for v in x.tolist()]
-    if isinstance(x, (list, tuple)):
-        return [_json(v) for v in x]
-    if isinstance(x, dict):
-        return {str(k): _json(v) for k, v in x.items()}
-    if isinstance(x, (np.floating, float)):
-        v = float(x)
-        return v if math.isfinite(v) else None
-    if isinstance(x, (np.integer,)):
-        return int(x)
-    if isinstance(x, np.bool_):
-        return bool(x)
-    return x
-
-
 def to_records(result) -> dict | list:
     """JSON-ready dict (list for a list) of a :class:`ValidationResult` / :class:`ScalingResult`."""
     if isinstance(result, (list, tuple)):
         return [to_records(r) for r in result]
     if isinstance(result, ScalingResult):
         r = result
-        return _json({
+        return json_ready({
             "theorem": r.theorem, "size_name": r.size_name, "sizes": r.sizes, "alphas": r.alphas,
             "rel_gap": r.rel_gap, "rel_gap_se": r.rel_gap_se, "used": r.used,
             "slopes": r.slopes, "slope_se": r.slope_se, "slope": r.slope,
@@ -402,7 +386,7 @@ def to_records(result) -> dict | list:
              "mc_tolerance": r.mc_tolerance[i], "allowance": r.allowance[i],
              "within_mc": r.within_mc[i], "within_allowance": r.within_allowance[i],
              "verdict": r.verdict[i]} for i in range(r.alpha.size)]
-    return _json({
+    return json_ready({
         "figure": r.figure, "theorem": r.theorem, "sweep": r.sweep, "fixed": r.fixed,
         "params": r.params, "runs": r.runs, "seed": r.seed, "estimator": r.estimator,
         "backend": r.backend, "z_crit": r.z_crit, "level": r.level,

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field, asdict
 
 import numpy as np
 
+from ..io import json_ready
 from .model import Problem
 from .stats import argmin_with_uncertainty
 
@@ -223,23 +224,10 @@ def run_sweep(alpha_t_values=None, runs=None, seed=0, quick=True, *, hidden=(400
                        timings=dict(setup=t1 - t0, untrained_test=t2 - t1, train=t3 - t2, test=t4 - t3))
 
 
-def _clean(o):
-    """``o`` with non-finite floats as None and numpy scalars as Python ones."""
-    if isinstance(o, float):
-        return o if math.isfinite(o) else None
-    if isinstance(o, dict):
-        return {k: _clean(v) for k, v in o.items()}
-    if isinstance(o, (list, tuple)):
-        return [_clean(v) for v in o]
-    if isinstance(o, np.generic):
-        return _clean(o.item())
-    return o
-
-
 def to_json(result, indent=2) -> str:
     """JSON text of a SweepResult (or any dataclass / dict of results); NaN -> null."""
     d = result.asdict() if hasattr(result, "asdict") else (asdict(result) if hasattr(result, "__dataclass_fields__") else result)
-    return json.dumps(_clean(d), indent=indent)
+    return json.dumps(json_ready(d), indent=indent)
 
 
 

@@ -18,7 +18,7 @@ from ..moments import canonical_form
 from ..moments.parse import to_sympy
 from ..symbols import alpha_r, alpha_t, m, n_r, n_t, n_v, nu, p, sigma
 
-__all__ = ["expand_traces", "Proof", "is_positive", "quadratic_argmin", "POSITIVE"]
+__all__ = ["expand_traces", "Proof", "is_positive", "positive_dummies", "quadratic_argmin", "POSITIVE"]
 
 #: the symbols positive by definition (sizes, noise and task spread)
 POSITIVE = (n_t, n_v, n_r, m, p, sigma, nu)
@@ -47,7 +47,7 @@ class Proof:
                          + [f"  - {s}" for s in self.steps])
 
 
-def _positive_dummies(expr, extra=()):
+def positive_dummies(expr, extra=()):
     """Substitute positive dummies for the positive-by-definition symbols."""
     sub = {s: Dummy(s.name, positive=True) for s in tuple(POSITIVE) + tuple(extra)
            if s in expr.free_symbols}
@@ -65,10 +65,10 @@ def is_positive(expr, extra_positive=()) -> bool:
     num, den = cancel(sympify(expr)).as_numer_denom()
     for part in (num, den):
         coeff, factors = factor_list(part)
-        if not _positive_dummies(sympify(coeff), extra_positive).is_positive:
+        if not positive_dummies(sympify(coeff), extra_positive).is_positive:
             return False
         for f, _ in factors:
-            if not (_positive_dummies(f, extra_positive).is_positive
+            if not (positive_dummies(f, extra_positive).is_positive
                     or _quadratic_positive(f, extra_positive)):
                 return False
     return True
@@ -82,8 +82,8 @@ def _quadratic_positive(f, extra_positive=()) -> bool:
                 return False
             a, b, c = P.all_coeffs()
             disc = cancel(b ** 2 - 4 * a * c)
-            return bool(_positive_dummies(a, extra_positive).is_positive
-                        and _positive_dummies(-disc, extra_positive).is_positive)
+            return bool(positive_dummies(a, extra_positive).is_positive
+                        and positive_dummies(-disc, extra_positive).is_positive)
     return False
 
 

@@ -20,7 +20,7 @@ both):
 """
 from __future__ import annotations
 
-from .algebra import Proof, _positive_dummies, expand_traces, is_positive  # noqa: F401
+from .algebra import Proof, positive_dummies, expand_traces, is_positive  # noqa: F401
 from .theorems import _lookup
 
 __all__ = ["expand_traces", "optimal_alpha_r", "alpha_t_extrema", "dloss_dalpha_t_at_zero",

@@ -3,7 +3,7 @@ from pathlib import Path
 
 from symmaml.records import RECORDS, stale_records
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_committed_records_are_fresh():
