@@ -10,19 +10,18 @@ from symmaml.symbols import n, p
 
 
 @pytest.fixture
-def disk_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("SYMMAML_NO_DISK_CACHE", "")
-    monkeypatch.setenv("SYMMAML_CACHE_DIR", str(tmp_path))
+def verdict_cache(disk_cache):
+    """The shared disk-cache fixture, with verify's in-memory memo emptied around the test."""
     base.verify.cache_clear()
-    yield tmp_path
+    yield disk_cache
     base.verify.cache_clear()       # later tests get in-memory verdicts again
 
 
 @pytest.mark.parametrize("equation", ["10", "8", "42"])
-def test_a_cached_verdict_equals_the_computed_one(disk_cache, monkeypatch, equation):
+def test_a_cached_verdict_equals_the_computed_one(verdict_cache, monkeypatch, equation):
     claim = get_claim(equation)
     fresh = base.verify(claim)
-    assert (disk_cache / "claims").is_dir()
+    assert (verdict_cache / "claims").is_dir()
     base.verify.cache_clear()
     with monkeypatch.context() as m:
         m.setattr(base, "_verify", lambda c: pytest.fail("recomputed despite the cache"))
@@ -36,15 +35,15 @@ def test_a_cached_verdict_equals_the_computed_one(disk_cache, monkeypatch, equat
     assert cached.derived is cached.derived                      # built once
 
 
-def test_an_unregistered_claim_is_not_cached(disk_cache):
+def test_an_unregistered_claim_is_not_cached(verdict_cache):
     wrong = Claim("32*", "test", "E[W^2] = n (n + p) I (missing + 1)",
                   derived=lambda: expectation(wishart_lhs(2)),
                   printed=lambda: n * (n + p) * Identity(p))
     assert base.verify(wrong).status == "fails"
-    assert not (disk_cache / "claims").exists()
+    assert not (verdict_cache / "claims").exists()
 
 
-def test_a_foreign_cache_entry_is_ignored(disk_cache, monkeypatch):
+def test_a_foreign_cache_entry_is_ignored(verdict_cache, monkeypatch):
     import symmaml.moments.cache as cache
     monkeypatch.setattr(cache, "disk_cached",
                         lambda namespace, key, compute: {"status": "holds", "detail": 1})

@@ -8,13 +8,6 @@ import pytest
 from symmaml.experiments.figures import figure_data
 
 
-@pytest.fixture
-def disk_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("SYMMAML_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("SYMMAML_NO_DISK_CACHE", raising=False)
-    return tmp_path / "cache"
-
-
 def _same(a, b, skip=()):
     for f in dataclasses.fields(a):
         if f.name in skip:

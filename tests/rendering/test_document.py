@@ -141,16 +141,14 @@ def test_compile_pdf_reports_missing_pdflatex(tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d.tex"]
 
 
-def test_document_text_is_cached_on_disk(tmp_path, monkeypatch):
-    monkeypatch.setenv("SYMMAML_NO_DISK_CACHE", "")
-    monkeypatch.setenv("SYMMAML_CACHE_DIR", str(tmp_path))
+def test_document_text_is_cached_on_disk(disk_cache, monkeypatch):
     calls = []
     real = rendering_document._BUILDERS["lemmas"]
     monkeypatch.setitem(rendering_document._BUILDERS, "lemmas", lambda: calls.append(1) or real())
     first = latex.document(["lemmas"])
     assert latex.document("lemmas") == first and calls == [1]      # read back, not rebuilt
     assert first.startswith(r"\documentclass") and r"\section{Gaussian moments" in first
-    assert [p.name for p in tmp_path.iterdir()] == ["latex"]
+    assert [p.name for p in disk_cache.iterdir()] == ["latex"]
     # another choice of sections is another entry; the cache switched off rebuilds
     assert latex.document(["lemmas", "claims"]) != first and calls == [1, 1]
     monkeypatch.setenv("SYMMAML_NO_DISK_CACHE", "1")

@@ -16,10 +16,8 @@ def test_every_record_is_committed():
         assert (ROOT / "derivations" / name).exists()
 
 
-def test_records_are_cached_on_disk(tmp_path, monkeypatch):
+def test_records_are_cached_on_disk(disk_cache, monkeypatch):
     from symmaml.rendering import records
-    monkeypatch.setenv("SYMMAML_NO_DISK_CACHE", "")
-    monkeypatch.setenv("SYMMAML_CACHE_DIR", str(tmp_path))
     calls = []
     real = records._RENDERERS["moments.md"]
     monkeypatch.setitem(records._RENDERERS, "moments.md", lambda: calls.append(1) or real())
