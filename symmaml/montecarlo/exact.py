@@ -43,8 +43,11 @@ K = 2 Sigma^3 + Tr(Sigma^2) Sigma + (kappa - 3) S diag(Sigma^2) S.
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import numpy as np
+
+from ..stein import coefficient_at
 
 __all__ = [
     "kurtosis",
@@ -53,6 +56,7 @@ __all__ = [
     "conditional_test_loss",
     "expected_outer_error_alpha0",
     "expected_test_loss_alpha0",
+    "steps_test_coefficients",
 ]
 
 
@@ -185,3 +189,57 @@ def expected_test_loss_alpha0(*, n_v: int, n_r: int, m: int, p: int, sigma: floa
     err = expected_outer_error_alpha0(n_v=n_v, m=m, p=p, sigma=sigma, tr_Sigma_w=tr_Sigma_w,
                                       delta_sq=delta_sq)
     return 0.5 * sigma**2 * (1 + alpha_r**2 * p / n_r) + 0.5 * h_r * (tr_Sigma_w + err)
+
+
+def _poly_mul(a, b):
+    """Product of two polynomials given as coefficient lists (lowest degree first)."""
+    out = [0] * (len(a) + len(b) - 1)
+    for i, x in enumerate(a):
+        for j, y in enumerate(b):
+            out[i + j] += x * y
+    return out
+
+
+def steps_test_coefficients(*, p: int, n_r: int, alpha_r: float, steps: int):
+    """Exact (h_K, t_K) of the K-step test-task average for Sigma = I, Gaussian x.
+
+    K = ``steps`` adaptation steps theta <- theta - a X_r^T (X_r theta - y_r), a = alpha_r / n_r,
+    from omega* on a test task y_r = X_r w' + z_r give (sum_{j<K} A^j a X_r^T X_r = I - A^K)
+
+        theta' - w' = A^K (omega* - w') + S z_r,   A = I - a W,  W = X_r^T X_r,
+        S = a sum_{j<K} A^j X_r^T,
+
+    so (module doc, Sigma = I) E[loss | omega*] = 1/2 [sigma^2 (1 + t_K) + h_K (Tr Sigma_w
+    + |omega* - w0|^2)] with
+
+        h_K = E[A^2K] / I = sum_j binom(2K, j) (-a)^j c_j,
+        t_K = E Tr(S^T S) = a^2 E Tr(W (sum_{j<K} A^j)^2) = a^2 p sum_j q_j c_j,
+
+    where E[W^j] = c_j I_p (exact integers, :func:`symmaml.stein.coefficient_at`) and
+    W (sum_{j<K} (1 - a W)^j)^2 = sum_j q_j W^j.  For K = 1: h_1 = (1 - alpha_r)^2
+    + alpha_r^2 (p + 1) / n_r (Eq. 7) and t_1 = alpha_r^2 p / n_r, as in
+    :func:`conditional_loss_coefficients`.  Evaluated in exact rational arithmetic (the
+    float value of ``alpha_r`` is taken exactly), so the alternating binomial sums do not
+    cancel catastrophically; ValueError naming steps_r / alpha_r where the result overflows
+    a float.
+    """
+    K = int(steps)
+    a = Fraction(float(alpha_r)) / int(n_r)
+    c = [coefficient_at(j, n=n_r, p=p) for j in range(2 * K + 1)]
+    one_minus = [Fraction(1), -a]                                    # 1 - a W
+    powers = [[Fraction(1)]]
+    for _ in range(2 * K):
+        powers.append(_poly_mul(powers[-1], one_minus))
+    h = sum(coef * c[j] for j, coef in enumerate(powers[2 * K]))
+    geo = [Fraction(0)] * K                                          # sum_{j<K} (1 - a W)^j
+    for j in range(K):
+        for i, coef in enumerate(powers[j]):
+            geo[i] += coef
+    q = [Fraction(0)] + _poly_mul(geo, geo)                          # W geo(W)^2
+    t = a * a * p * sum(coef * c[j] for j, coef in enumerate(q))
+    try:
+        return float(h), float(t)
+    except OverflowError:
+        raise ValueError(f"steps_r={K} at alpha_r={alpha_r}: the exact test-task average "
+                         "overflows a float (the adaptation loop diverges, |1 - alpha_r "
+                         "lambda| > 1 for eigenvalues lambda of X_r^T X_r / n_r)") from None

@@ -5,6 +5,7 @@ same code runs on NumPy, PyTorch and array-api-strict.
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import warnings
 
@@ -14,7 +15,7 @@ from array_api_compat import array_namespace
 from . import sampling
 
 __all__ = ["IllConditionedWarning", "SingularOuterProblemError", "outer_solve", "checked_svd",
-           "outer_matrix", "mv", "inputs", "task_params"]
+           "outer_matrix", "outer_matrix_steps", "check_finite", "mv", "inputs", "task_params"]
 
 
 class IllConditionedWarning(RuntimeWarning):
@@ -98,3 +99,63 @@ def outer_matrix(dr: dict, d: sampling.Design, c: dict):
     k = xp.reshape(c["alpha_t"] / d.n_t, (1, A, 1, 1, 1))
     B = xp.expand_dims(Xv, axis=1) - k * xp.expand_dims(D, axis=1)
     return xp.reshape(B, (R, A, d.N, d.p)), Xt, Xv, C
+
+
+def check_finite(x, what: str) -> None:
+    """ValueError where ``x`` has a non-finite entry: the K-step inner loop diverged."""
+    xp = array_namespace(x)
+    if not bool(xp.all(xp.isfinite(x))):
+        raise ValueError(
+            f"non-finite {what}: the inner gradient loop diverged (|1 - alpha lambda| > 1 for "
+            "an eigenvalue lambda of X^T X / n, amplified over the steps); reduce steps_t / "
+            "|alpha_t| (or steps_r / |alpha_r|)")
+
+
+@contextlib.contextmanager
+def steps_hint(d: sampling.Design):
+    """Re-raise a :class:`SingularOuterProblemError` of a K_t-step B with the likely cause."""
+    try:
+        yield
+    except SingularOuterProblemError as err:
+        if d.steps_t == 1:
+            raise
+        raise SingularOuterProblemError(
+            f"{err} With steps_t={d.steps_t} inner steps B_i = X_v A_i^K (A_i = I - alpha_t/n_t "
+            f"X_t^T X_t, alpha_t = {d.alpha_t.tolist()}): the inner loop diverged "
+            "(|1 - alpha_t lambda| > 1 raised to the power steps_t swamps the other directions) "
+            "or A_i is singular; reduce steps_t or |alpha_t|") from None
+
+
+def outer_matrix_steps(dr: dict, d: sampling.Design, c: dict):
+    """B and E of the K_t-step inner loop (K_t = ``d.steps_t``), for every run and alpha_t.
+
+    With A_i = I - k X_t^T X_t (k = alpha_t / n_t), K steps from omega give
+    theta_K(omega) = A_i^K omega + c_i, c_i = k sum_{j<K} A_i^j X_t^T y_t, so the
+    meta-training loss is |gamma - B omega|^2 / (2 n_v m) (Eq. 66 generalised) with
+
+        B_i = X_v A_i^K,   gamma_i = y_v - E_i y_t,   E_i = k sum_{j<K} X_v A_i^j X_t^T.
+
+    Computed by the recursion M_0 = X_v, M_{j+1} = M_j - k (M_j X_t^T) X_t (M_j = X_v A^j),
+    E = k sum_{j<K} M_j X_t^T, which never forms a p x p matrix.  K = 1 gives B of Eq. 68
+    and E = k C (C = X_v X_t^T).  Returns ``(B, Xt, Xv, E)``: B (R, A_t, N, p), E
+    (R, A_t, m, n_v, n_t).  ValueError (naming steps_t / alpha_t) where the loop diverged.
+    """
+    xp = array_namespace(dr["Gx"])
+    R = dr["Gx"].shape[0]
+    X = inputs(dr["Gx"], c["S"])
+    Xt, Xv = X[:, :, :d.n_t, :], X[:, :, d.n_t:, :]
+    A = d.alpha_t.size
+    k = xp.reshape(c["alpha_t"] / d.n_t, (1, A, 1, 1, 1))
+    XtE, XtT = xp.expand_dims(Xt, axis=1), xp.expand_dims(Xt.mT, axis=1)
+    C = xp.expand_dims(Xv @ Xt.mT, axis=1)                          # M_0 X_t^T, (R, 1, m, n_v, n_t)
+    M = xp.expand_dims(Xv, axis=1) - k * (C @ XtE)                   # M_1, (R, A, m, n_v, p)
+    E = C
+    for _ in range(1, d.steps_t):
+        MC = M @ XtT                                                 # M_j X_t^T
+        E = E + MC
+        M = M - k * (MC @ XtE)
+    E = k * E
+    what = f"steps_t={d.steps_t} inner steps (alpha_t = {d.alpha_t.tolist()})"
+    check_finite(M, f"outer-loop matrix B after {what}")
+    check_finite(E, f"target map E after {what}")
+    return xp.reshape(M, (R, A, d.N, d.p)), Xt, Xv, E

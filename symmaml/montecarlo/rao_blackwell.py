@@ -27,6 +27,14 @@ Two evaluations of the same quantity:
   m p (resp. m n_t), computed once per run; an alpha_t then costs one p x p inverse and two
   products instead of an SVD of the N x p matrix (Fig. 3b: N = 1000, p = 30).
 
+K steps (``steps_t`` = K_t > 1): B_i = X_v A_i^K and Gamma_i = B_i Sigma_w B_i^T +
+sigma^2 (I + E_i E_i^T), E_i = k sum_{j<K} X_v A_i^j X_t^T (k C_i for K = 1;
+:func:`~symmaml.montecarlo.linalg.outer_matrix_steps`).  The Gram coefficients above are for
+K = 1 (G(k) of degree 2K in k in general), so K_t > 1 always takes the SVD path, which
+only needs B and E.  ``steps_r`` = K_r > 1 (Sigma = I, Gaussian x): the loss given omega*
+is 1/2 [sigma^2 (1 + t_K) + h_K (Tr Sigma_w + |omega* - w0|^2)], so both paths need
+E[|omega* - w0|^2 | X] = |u|^2 + Tr(B^+ Gamma B^+T) only (H = I).
+
 Squaring B squares its condition number, so loss_gram checks every G: where
 kappa = ||G^-1||_F sum_j |k|^j ||g_j||_F / sqrt(p) (about cond G; also large where G(k)
 cancels to nearly 0) exceeds :data:`GRAM_COND_MAX` (or what the simulator's ``cond_warn``
@@ -41,7 +49,7 @@ from array_api_compat import array_namespace, device
 
 from . import sampling
 from ..backend import to_numpy
-from .linalg import checked_svd, inputs, mv, outer_matrix
+from .linalg import checked_svd, inputs, mv, outer_matrix, outer_matrix_steps, steps_hint
 
 __all__ = ["loss", "loss_svd", "loss_gram", "GRAM_COND_MAX", "METHOD"]
 
@@ -62,12 +70,13 @@ def loss(dr, d: sampling.Design, c: dict, *, cond_warn=None, method=None) -> np.
     """Per-run E[loss | X_t, X_v] as NumPy (R, A_t, A_r), by the path that suits ``d``.
 
     ``method``: None (:data:`METHOD`), "auto", "svd" or "gram" (module doc).  The Gram path
-    hands the runs it cannot trust to the SVD path, in memory-bounded batches.
+    hands the runs it cannot trust to the SVD path, in memory-bounded batches.  steps_t > 1
+    always takes the SVD path (the Gram coefficients are for one inner step).
     """
     method = METHOD if method is None else method
     if method not in ("auto", "svd", "gram"):
         raise ValueError(f"method must be 'auto', 'svd' or 'gram', got {method!r}")
-    if method == "svd" or (method == "auto" and d.p >= d.N):
+    if method == "svd" or (method == "auto" and d.p >= d.N) or d.steps_t > 1:
         return to_numpy(loss_svd(dr, d, c, cond_warn=cond_warn))
     out, bad = loss_gram(dr, d, c, cond_warn=cond_warn)
     out = np.array(to_numpy(out), dtype=np.float64, copy=True)
@@ -93,27 +102,45 @@ def _combine(t1, t2, t3, d, c):
     return 0.5 * (c0 + c1 * a + c2 * a * a + t1 - 2.0 * a * t2 + a * a * t3)
 
 
+def _combine_steps(t, d, c):
+    """K_r-step loss from t = E[|omega* - w0|^2 | X], (R, A_t) -> (R, A_t, A_r)."""
+    xp = array_namespace(t)
+    h = xp.reshape(c["h_K"], (1, 1, d.alpha_r.size))
+    k0 = xp.reshape(c["k_K"], (1, 1, d.alpha_r.size))
+    return 0.5 * (k0 + h * xp.expand_dims(t, axis=-1))
+
+
 def loss_svd(dr, d: sampling.Design, c: dict, *, cond_warn=None):
     """E[loss | X_t, X_v] from the thin SVD B = U S V^T (Eq. 74 for H = I), (R, A_t, A_r)."""
     xp = array_namespace(dr["Gx"])
-    B, _, _, C = outer_matrix(dr, d, c)
+    if d.steps_t > 1:
+        B, _, _, Ek = outer_matrix_steps(dr, d, c)                   # Ek: (R, A, m, n_v, n_t)
+    else:
+        B, _, _, C = outer_matrix(dr, d, c)
     R, A, N, p = B.shape
-    U, s, Vh = checked_svd(B, cond_warn)
+    with steps_hint(d):
+        U, s, Vh = checked_svd(B, cond_warn)
     kk = min(N, p)
     Bb = xp.reshape(B, (R, A, d.m, d.n_v, p))
     if c["Sw"] is None:
         G = (d.w_scale ** 2) * (Bb @ Bb.mT)
     else:
         G = Bb @ c["Sw"] @ Bb.mT                                     # (R, A, m, n_v, n_v)
-    k2 = xp.reshape((c["alpha_t"] / d.n_t) ** 2, (1, A, 1, 1, 1))
     eye = xp.eye(d.n_v, dtype=B.dtype) if c["device"] is None else xp.eye(d.n_v, dtype=B.dtype, device=c["device"])
-    G = G + d.sigma ** 2 * (eye + k2 * xp.expand_dims(C @ C.mT, axis=1))       # Gamma_i
+    if d.steps_t > 1:
+        G = G + d.sigma ** 2 * (eye + Ek @ Ek.mT)                    # Gamma_i, K_t steps
+    else:
+        k2 = xp.reshape((c["alpha_t"] / d.n_t) ** 2, (1, A, 1, 1, 1))
+        G = G + d.sigma ** 2 * (eye + k2 * xp.expand_dims(C @ C.mT, axis=1))   # Gamma_i
     Ub = xp.reshape(U, (R, A, d.m, d.n_v, kk))
     M = xp.sum(Ub.mT @ G @ Ub, axis=2)                               # U^T Gamma U, (R, A, k, k)
     M = M / (xp.expand_dims(s, axis=-1) * xp.expand_dims(s, axis=-2))  # S^-1 U^T Gamma U S^-1
     V = Vh.mT                                                        # (R, A, p, k)
     delta = c["omega0"] - c["w0"]
     u = delta - mv(V, mv(Vh, xp.broadcast_to(delta, (R, A, p))))     # (I - P)(omega0 - w0)
+    if d.steps_r > 1:   # H = I: Tr(B^+ Gamma B^+T) = Tr(M) (V has orthonormal columns)
+        t = xp.sum(M * xp.eye(kk, dtype=M.dtype, device=device(M)), axis=(-2, -1))
+        return _combine_steps(t + xp.sum(u * u, axis=-1), d, c)
     tr = []
     for key in ("Sig1", "Sig2", "Q"):
         tr.append(xp.sum(M * (Vh @ c[key] @ V), axis=(-2, -1))       # Tr(B^+ Gamma B^+T H)
@@ -174,6 +201,9 @@ def loss_gram(dr, d: sampling.Design, c: dict, *, cond_warn=None):
     whose G is too ill-conditioned to trust (their values are meaningless)."""
     if d.p >= d.N:
         raise ValueError(f"the Gram path needs p < n_v m, got p={d.p}, n_v m={d.N}")
+    if d.steps_t > 1:
+        raise ValueError(f"the Gram path is for one inner step, got steps_t={d.steps_t} "
+                         "(loss() sends steps_t > 1 to loss_svd)")
     xp = array_namespace(dr["Gx"])
     gcoef, mcoef = _gram_coefficients(dr, d, c)
     k = c["alpha_t"] / d.n_t
@@ -186,9 +216,13 @@ def loss_gram(dr, d: sampling.Design, c: dict, *, cond_warn=None):
         return (xp.zeros((R, A, d.alpha_r.size), dtype=G.dtype, device=device(G)),
                 np.ones(R, dtype=bool))
     Z = Y @ _poly(mcoef, kpow) @ Y                                   # B^+ Gamma B^+T
-    Hs = xp.stack([xp.reshape(c[key], (p * p,)) for key in ("Sig1", "Sig2", "Q")], axis=1)
-    tr = xp.reshape(Z, (R, A, p * p)) @ Hs                           # Tr(Z H), H symmetric
-    out = _combine(tr[..., 0], tr[..., 1], tr[..., 2], d, c)
+    if d.steps_r > 1:   # H = I and u = 0 (P = I for p < N)
+        eye = xp.reshape(xp.eye(p, dtype=Z.dtype, device=device(Z)), (p * p, 1))
+        out = _combine_steps((xp.reshape(Z, (R, A, p * p)) @ eye)[..., 0], d, c)
+    else:
+        Hs = xp.stack([xp.reshape(c[key], (p * p,)) for key in ("Sig1", "Sig2", "Q")], axis=1)
+        tr = xp.reshape(Z, (R, A, p * p)) @ Hs                       # Tr(Z H), H symmetric
+        out = _combine(tr[..., 0], tr[..., 1], tr[..., 2], d, c)
     # kappa >= cond(G) / sqrt(p), and also large where G(k) cancels to nearly 0 although its
     # pieces do not (B ~ 0, e.g. A_i = I - k X_t^T X_t = 0 with p = 1)
     gsize = xp.abs(kpow[:, :3]) @ xp.sqrt(xp.reshape(_sq_norm(gcoef), (R, 3, 1)))

@@ -60,6 +60,10 @@ __all__ = ["Design", "make_design", "draw_run", "draw_chunk", "draws_per_run", "
 X_DISTS = ("gaussian", "rademacher", "student_t")
 _X_ALIASES = {"normal": "gaussian", "t": "student_t", "student-t": "student_t", "studentt": "student_t"}
 ESTIMATORS = ("plain", "conditional", "rao_blackwell")
+#: largest steps_r of the exact test-task average ("conditional", "rao_blackwell"): it needs
+#: the Wishart moments E[W^j] up to j = 2 K_r, whose Stein recurrence (symmaml.stein) costs
+#: about 1 s at j = 30 and grows like the number of partitions of j beyond.
+MAX_EXACT_STEPS_R = 15
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,8 @@ class Design:
     test_tasks: int
     n_s: int
     reduce_draws: bool
+    steps_t: int = 1             # K_t, inner gradient steps during meta-training
+    steps_r: int = 1             # K_r, adaptation steps on the test task
     shapes: dict = field(default_factory=dict, compare=False)
 
     @property
@@ -104,6 +110,18 @@ def _count(name, value, minimum=1):
             raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
     if value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def _steps(name, value):
+    """A number of gradient steps: a positive Python or NumPy integer (not bool, not a float
+    such as 2.0, not a string), else ValueError naming ``name``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{name} (number of inner gradient steps) must be a positive integer, "
+                         f"got {value!r}")
+    if value < 1:
+        raise ValueError(f"{name} (number of inner gradient steps) must be a positive integer, "
+                         f"got {value!r}")
     return int(value)
 
 
@@ -141,8 +159,9 @@ def _vector(name, value, p):
 
 def make_design(*, n_t, n_v, n_r, m, p, sigma, nu, alpha_t, alpha_r, w0=None, omega0=None,
                 Sigma=None, Sigma_w=None, x_dist="gaussian", df=5.0, estimator="plain",
-                test_tasks=100, n_s=50, reduce_draws=None):
+                test_tasks=100, n_s=50, reduce_draws=None, steps_t=1, steps_r=1):
     """Validate the arguments of :func:`symmaml.montecarlo.simulate` (ValueError on bad input)."""
+    steps_t, steps_r = _steps("steps_t", steps_t), _steps("steps_r", steps_r)
     n_t, n_v, n_r, m, p = (_count(k, v) for k, v in
                            (("n_t", n_t), ("n_v", n_v), ("n_r", n_r), ("m", m), ("p", p)))
     test_tasks, n_s = _count("test_tasks", test_tasks), _count("n_s", n_s)
@@ -181,8 +200,22 @@ def make_design(*, n_t, n_v, n_r, m, p, sigma, nu, alpha_t, alpha_r, w0=None, om
         w_scale = 1.0
 
     eligible = x_dist == "gaussian" and Sig is None
+    if steps_r > 1 and estimator != "plain" and not eligible:
+        raise ValueError(
+            f"steps_r={steps_r} with estimator={estimator!r}: the exact test-task average for "
+            "K_r > 1 adaptation steps needs Sigma = I and Gaussian x (x_dist='gaussian'); "
+            "use estimator=\"plain\" for other inputs")
+    if steps_r > MAX_EXACT_STEPS_R and estimator != "plain":
+        raise ValueError(
+            f"steps_r={steps_r} with estimator={estimator!r}: the exact test-task average is "
+            f"implemented up to steps_r={MAX_EXACT_STEPS_R} (it needs Wishart moments of order "
+            "2 steps_r); use estimator=\"plain\"")
     if reduce_draws is None:
-        reduce_draws = eligible
+        reduce_draws = eligible and steps_r == 1
+    elif reduce_draws and steps_r > 1:
+        raise ValueError(f"reduce_draws=True is only valid for one adaptation step (steps_r=1), "
+                         f"got steps_r={steps_r}: the reduced-draw identities are for one test "
+                         "step; use reduce_draws=False")
     elif reduce_draws and not eligible:
         raise ValueError("reduce_draws=True needs x_dist='gaussian' and Sigma = I "
                          "(the identities rely on rotation invariance)")
@@ -190,7 +223,8 @@ def make_design(*, n_t, n_v, n_r, m, p, sigma, nu, alpha_t, alpha_r, w0=None, om
                w0=_vector("w0", w0, p), omega0=_vector("omega0", omega0, p),
                Sigma=Sig, sqrt_Sigma=sqrt_Sig, Sigma_w=Sw, sqrt_Sigma_w=sqrt_Sw, w_scale=w_scale,
                x_dist=x_dist, df=df, estimator=estimator, test_tasks=test_tasks, n_s=n_s,
-               reduce_draws=bool(reduce_draws) and estimator == "plain")
+               reduce_draws=bool(reduce_draws) and estimator == "plain",
+               steps_t=steps_t, steps_r=steps_r)
     d.shapes.update(_shapes(d))
     return d
 

@@ -49,9 +49,9 @@ from array_api_compat import array_namespace
 from . import rao_blackwell, sampling
 from ..backend import Backend, blas_threads, resolve_backend, to_numpy
 from .existence import check_loss_moments
-from .exact import conditional_loss_coefficients
-from .linalg import (IllConditionedWarning, SingularOuterProblemError, inputs, mv, outer_matrix,
-                     outer_solve, task_params)
+from .exact import conditional_loss_coefficients, steps_test_coefficients
+from .linalg import (IllConditionedWarning, SingularOuterProblemError, check_finite, inputs, mv,
+                     outer_matrix, outer_matrix_steps, outer_solve, steps_hint, task_params)
 
 __all__ = ["simulate", "SimulationResult", "SimulationInterrupted", "outer_solve",
            "IllConditionedWarning", "SingularOuterProblemError", "check_runs"]
@@ -115,6 +115,8 @@ class SimulationResult:
     run, which only an interrupted simulation can return).
     Runs are independent; different alpha values share their random draws (common random
     numbers), so differences between alphas are much more precise than ``stderr`` suggests.
+    ``steps_t`` / ``steps_r``: the numbers of inner gradient steps in meta-training and at
+    test time (1: the paper's one-step MAML).  The draws do not depend on them either.
     """
 
     mean: float | np.ndarray
@@ -129,6 +131,8 @@ class SimulationResult:
     interrupted: bool = False
     elapsed: float = 0.0
     draws_per_run: dict = field(default_factory=dict)
+    steps_t: int = 1
+    steps_r: int = 1
 
     @property
     def variance(self):
@@ -140,6 +144,17 @@ class SimulationResult:
 def meta_train(dr: dict, d: sampling.Design, c: dict, *, cond_warn=None):
     """omega* for every run and every alpha_t: (R, A_t, p) (Eqs. 21, 66-69, 83)."""
     xp = array_namespace(dr["Gx"])
+    if d.steps_t > 1:                                                # K_t-step inner loop
+        B, Xt, Xv, E = outer_matrix_steps(dr, d, c)
+        R, A = B.shape[0], B.shape[1]
+        w = task_params(dr["gw"], c)
+        yt = mv(Xt, w) + d.sigma * dr["zt"]
+        yv = mv(Xv, w) + d.sigma * dr["zv"]
+        gamma = xp.expand_dims(yv, axis=1) - mv(E, xp.expand_dims(yt, axis=1))
+        gamma = xp.reshape(gamma, (R, A, d.N))                       # y_v - X_v c_i
+        r = gamma - mv(B, c["omega0"])
+        with steps_hint(d):
+            return c["omega0"] + outer_solve(B, r, cond_warn=cond_warn)
     B, Xt, Xv, C = outer_matrix(dr, d, c)
     R, A = B.shape[0], B.shape[1]
     w = task_params(dr["gw"], c)                                    # (R, m, p)
@@ -157,6 +172,8 @@ def _loss_conditional(omega, d, c):
     """Exact E[loss | omega*] (exact.py), (R, A_t, A_r)."""
     xp = array_namespace(omega)
     cv = omega - c["w0"]                                             # (R, A_t, p)
+    if d.steps_r > 1:
+        return rao_blackwell._combine_steps(xp.sum(cv * cv, axis=-1), d, c)   # K_r steps
     q1 = xp.sum((cv @ c["Sig1"]) * cv, axis=-1)
     q2 = xp.sum((cv @ c["Sig2"]) * cv, axis=-1)
     q3 = xp.sum((cv @ c["Q"]) * cv, axis=-1)
@@ -183,6 +200,28 @@ def _loss_plain_full(omega, dr, d, c):
     shh = xp.expand_dims(xp.sum(h * h, axis=-1), axis=2)
     a = xp.reshape(c["alpha_r"] / d.n_r, (1, 1, d.alpha_r.size, 1))
     loss = (sqq - 2.0 * a * sqh + a * a * shh) / (2.0 * d.n_s)       # Eq. 23
+    return xp.mean(loss, axis=-1)
+
+
+def _loss_plain_steps(omega, dr, d, c):
+    """Literal K_r-step test protocol on full X_r, X_s draws, (R, A_t, A_r).
+
+    With dd = theta - w', one step is dd <- dd - a X_r^T (X_r dd - z_r), a = alpha_r / n_r
+    (y_r - X_r w' = z_r), from dd = omega* - w'; the loss is |X_s dd - z_s|^2 / (2 n_s)."""
+    xp = array_namespace(omega)
+    cv = omega - c["w0"]                                             # (R, A, p)
+    dw = task_params(dr["gwp"], c) - c["w0"]                        # (R, T, p)
+    e = xp.expand_dims(cv, axis=2) - xp.expand_dims(dw, axis=1)      # omega* - w', (R, A, T, p)
+    ex = lambda x: xp.expand_dims(xp.expand_dims(x, axis=1), axis=1)
+    Xr = ex(inputs(dr["Gr"], c["S"]))                               # (R, 1, 1, T, n_r, p)
+    Xs = ex(inputs(dr["Gs"], c["S"]))
+    zr, zs = d.sigma * ex(dr["zr"]), d.sigma * ex(dr["zs"])         # (R, 1, 1, T, n)
+    a = xp.reshape(c["alpha_r"] / d.n_r, (1, 1, d.alpha_r.size, 1, 1))
+    dd = xp.expand_dims(e, axis=2)                                   # (R, A, 1, T, p)
+    for _ in range(d.steps_r):
+        dd = dd - a * mv(Xr.mT, mv(Xr, dd) - zr)                     # (R, A, A_r, T, p)
+    q = mv(Xs, dd) - zs
+    loss = xp.sum(q * q, axis=-1) / (2.0 * d.n_s)                    # Eq. 23
     return xp.mean(loss, axis=-1)
 
 
@@ -224,6 +263,12 @@ def _constants(be: Backend, d: sampling.Design) -> dict:
         S1, S2, Q, consts = conditional_loss_coefficients(
             Sig, d.Sigma_w, root, sigma=d.sigma, n_r=d.n_r, x_dist=d.x_dist, df=d.df)
         c.update(Sig1=be.asarray(S1), Sig2=be.asarray(S2), Q=be.asarray(Q), consts=consts)
+        if d.steps_r > 1:   # Sigma = I, Gaussian x (make_design checks)
+            hk = [steps_test_coefficients(p=d.p, n_r=d.n_r, alpha_r=float(a), steps=d.steps_r)
+                  for a in d.alpha_r]
+            tr_w = float(np.trace(d.Sigma_w))
+            c.update(h_K=be.asarray(np.array([h for h, _ in hk])),
+                     k_K=be.asarray(np.array([d.sigma ** 2 * (1.0 + t) + h * tr_w for h, t in hk])))
     return c
 
 
@@ -231,20 +276,39 @@ def simulate_chunk(be: Backend, d: sampling.Design, c: dict, draws: dict, *, con
     """Per-run estimates for one chunk of host draws: NumPy (R, A_t, A_r)."""
     dr = {k: be.asarray(v) for k, v in draws.items()}
     if d.estimator == "rao_blackwell":
-        return rao_blackwell.loss(dr, d, c, cond_warn=cond_warn)
-    omega = meta_train(dr, d, c, cond_warn=cond_warn)
-    if d.estimator == "conditional":
-        out = _loss_conditional(omega, d, c)
-    elif d.reduce_draws:
-        out = _loss_plain_reduced(omega, dr, d, c)
+        out = rao_blackwell.loss(dr, d, c, cond_warn=cond_warn)
     else:
-        out = _loss_plain_full(omega, dr, d, c)
-    return to_numpy(out)
+        omega = meta_train(dr, d, c, cond_warn=cond_warn)
+        if d.estimator == "conditional":
+            out = _loss_conditional(omega, d, c)
+        elif d.steps_r > 1:
+            out = _loss_plain_steps(omega, dr, d, c)
+        elif d.reduce_draws:
+            out = _loss_plain_reduced(omega, dr, d, c)
+        else:
+            out = _loss_plain_full(omega, dr, d, c)
+        out = to_numpy(out)
+    if d.steps_t > 1 or d.steps_r > 1:
+        check_finite(out, f"per-run test loss with steps_t={d.steps_t}, steps_r={d.steps_r} "
+                          f"(alpha_t = {d.alpha_t.tolist()}, alpha_r = {d.alpha_r.tolist()})")
+    return out
 
 
 def _bytes_per_run(d: sampling.Design) -> int:
     A, Ar, T = d.alpha_t.size, d.alpha_r.size, d.test_tasks
-    if d.estimator == "rao_blackwell" and d.p < d.N and rao_blackwell.METHOD != "svd":
+    extra = 0
+    if d.steps_t > 1:   # M_j, M_j X_t^T and the running sum E of outer_matrix_steps
+        extra += 3 * A * d.N * d.p + 3 * A * d.N * d.n_t
+    if d.steps_r > 1 and d.estimator == "plain":   # K_r-step test loop per (alpha_t, alpha_r)
+        extra += 4 * A * Ar * T * d.p + 3 * A * Ar * T * (d.n_r + d.n_s)
+    if extra:
+        return _bytes_per_run_one(d) + 8 * extra
+    return _bytes_per_run_one(d)
+
+
+def _bytes_per_run_one(d: sampling.Design) -> int:
+    A, Ar, T = d.alpha_t.size, d.alpha_r.size, d.test_tasks
+    if d.estimator == "rao_blackwell" and d.p < d.N and rao_blackwell.METHOD != "svd" and d.steps_t == 1:
         # the Gram path never forms B: per-task p x p products, then p x p per alpha_t
         return 8 * (3 * d.m * (d.n_t + d.n_v) * d.p + 12 * d.m * d.p ** 2
                     + 4 * d.m * d.p * (d.n_t + d.n_v) + 10 * A * d.p ** 2)
@@ -282,13 +346,15 @@ def make_result(values, d, *, vec_t, vec_r, backend, entropy, interrupted=False,
     return SimulationResult(mean=mean, stderr=stderr, runs=int(values.shape[-1]), values=vals,
                             alpha_t=d.alpha_t.copy(), alpha_r=d.alpha_r.copy(), estimator=d.estimator,
                             backend=backend, seed_entropy=entropy, interrupted=interrupted,
-                            elapsed=elapsed, draws_per_run=sampling.draws_per_run(d))
+                            elapsed=elapsed, draws_per_run=sampling.draws_per_run(d),
+                            steps_t=d.steps_t, steps_r=d.steps_r)
 
 
 def simulate(*, n_t, n_v, n_r, m, p, sigma, nu=None, alpha_t, alpha_r, runs=100, seed=None,
              estimator="plain", backend="numpy", w0=None, omega0=None, Sigma=None, Sigma_w=None,
              x_dist="gaussian", test_tasks=100, n_s=50, chunk=None, progress=None,
-             df=5.0, reduce_draws=None, cond_warn=None, host_blas_threads=1) -> SimulationResult:
+             df=5.0, reduce_draws=None, cond_warn=None, host_blas_threads=1, steps_t=1,
+             steps_r=1) -> SimulationResult:
     """Monte Carlo estimate of MAML's average test loss (Eq. 27), vectorised over runs.
 
     Parameters follow the paper (Section 7.1): sizes ``n_t, n_v, n_r, m, p``, label noise
@@ -305,7 +371,23 @@ def simulate(*, n_t, n_v, n_r, m, p, sigma, nu=None, alpha_t, alpha_r, runs=100,
     "rao_blackwell" (exact expectation given the meta-training inputs only); all three
     are unbiased for the same average test loss.
     ``reduce_draws`` (plain only): use the exact identities of
-    :mod:`symmaml.montecarlo.sampling` (default: when x is Gaussian and Sigma = I).
+    :mod:`symmaml.montecarlo.sampling` (default: when x is Gaussian, Sigma = I and
+    steps_r = 1; the identities are for one test step, so reduce_draws=True with
+    steps_r > 1 is a ValueError).
+
+    ``steps_t`` (K_t) / ``steps_r`` (K_r): inner gradient steps theta <- theta - alpha/n
+    X^T (X theta - y) during meta-training (Eq. 21 applied K_t times) and at test time
+    (Eq. 25 applied K_r times); positive integers, default 1 (the paper's one-step MAML,
+    same code and results as before).  K_t steps from omega give theta = A^K omega + c_i,
+    A = I - alpha_t/n_t X_t^T X_t, so Eqs. 66-69 / 83 hold with B_i = X_v A^K_t and
+    gamma_i = y_v - X_v c_i (:func:`symmaml.montecarlo.linalg.outer_matrix_steps`), for every
+    Sigma, Sigma_w, x_dist and estimator.  At test time the "plain" estimator performs the
+    K_r steps literally; "conditional" and "rao_blackwell" use the exact test-task average
+    (:func:`symmaml.montecarlo.exact.steps_test_coefficients`), available for Sigma = I and
+    Gaussian x only (ValueError naming steps_r otherwise: use estimator="plain").  The
+    random draws do not depend on the steps (common random numbers across K as across
+    alpha).  A divergent inner loop (|1 - alpha lambda| > 1, overflowing over the steps)
+    raises ValueError instead of returning inf/NaN.
 
     ``seed``: int / SeedSequence / None.  Run i uses ``SeedSequence(seed).spawn(runs)[i]``
     (independent of ``chunk``, and runs=k gives the first k runs of any larger runs).
@@ -337,7 +419,8 @@ def simulate(*, n_t, n_v, n_r, m, p, sigma, nu=None, alpha_t, alpha_r, runs=100,
     d = sampling.make_design(n_t=n_t, n_v=n_v, n_r=n_r, m=m, p=p, sigma=sigma, nu=nu,
                              alpha_t=alpha_t, alpha_r=alpha_r, w0=w0, omega0=omega0, Sigma=Sigma,
                              Sigma_w=Sigma_w, x_dist=x_dist, df=df, estimator=estimator,
-                             test_tasks=test_tasks, n_s=n_s, reduce_draws=reduce_draws)
+                             test_tasks=test_tasks, n_s=n_s, reduce_draws=reduce_draws,
+                             steps_t=steps_t, steps_r=steps_r)
     check_loss_moments(d)
     chunk = default_chunk(d, runs) if chunk is None else sampling._count("chunk", chunk)
     be = resolve_backend(backend)

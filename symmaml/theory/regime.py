@@ -34,7 +34,8 @@ import numpy as np
 from sympy import Basic, ImmutableMatrix, MatrixBase, Rational, sympify
 
 __all__ = ["check_values", "check_arrays", "check_matrix", "as_value", "SIZE_SYMBOLS",
-           "NONNEGATIVE_SYMBOLS", "REAL_SYMBOLS", "REGIMES", "finite_loss_condition"]
+           "NONNEGATIVE_SYMBOLS", "REAL_SYMBOLS", "REGIMES", "finite_loss_condition",
+           "InnerLoopDivergenceWarning", "inner_loop_growth", "check_steps_values", "MAX_GROWTH"]
 
 SIZE_SYMBOLS = ("n_t", "n_v", "n_r", "m", "p")
 NONNEGATIVE_SYMBOLS = ("sigma", "nu", "delta_sq")
@@ -191,3 +192,63 @@ def check_matrix(name: str, value, psd: bool = True) -> None:
             raise ValueError(f"{name} must be symmetric")
         if psd and all(x.is_number for x in value) and value.is_positive_semidefinite is False:
             raise ValueError(f"{name} must be positive semi-definite")
+
+
+class InnerLoopDivergenceWarning(RuntimeWarning):
+    """K > 1 inner gradient steps at a positive rate beyond 2 / lambda_+: the inner loop
+    diverges (|1 - alpha lambda| > 1 at the spectrum's upper edge) and the loss grows
+    geometrically with K."""
+
+
+#: growth rho^{2K} of the K-step map beyond which a loss value is refused (see check_steps_values)
+MAX_GROWTH = 1e150
+
+
+def inner_loop_growth(alpha, n, p):
+    """rho = max |1 - alpha lambda| over the spectrum of X^T X / n (X n x p, Sigma = I):
+    the Marchenko-Pastur bulk [(1 - sqrt(p/n))^2, (1 + sqrt(p/n))^2], plus lambda = 0 when
+    p > n.  The K-step map A^K multiplies errors by up to rho^K (asymptotic edges; finite
+    samples fluctuate slightly beyond them)."""
+    alpha, n, p = (np.asarray(x, dtype=float) for x in (alpha, n, p))
+    c = p / n
+    lo, hi = (1 - np.sqrt(c)) ** 2, (1 + np.sqrt(c)) ** 2
+    rho = np.maximum(np.abs(1 - alpha * lo), np.abs(1 - alpha * hi))
+    return np.where(c > 1, np.maximum(rho, 1.0), rho)
+
+
+def check_steps_values(values: dict, steps_t: int, steps_r: int, *, stacklevel=3) -> None:
+    """Where the K-step loss stops being meaningful (one home for theory and numeric).
+
+    For K > 1 steps at a rate alpha > 2 / lambda_+ (gradient descent overshooting at the top
+    of the spectrum) the inner loop diverges as K grows: :class:`InnerLoopDivergenceWarning`.
+    Negative rates expand too (|1 - alpha lambda| = 1 + |alpha| lambda) -- that is the
+    regime the paper studies and it is not warned about -- but any rate whose growth
+    rho^{2K} exceeds :data:`MAX_GROWTH` is refused with ValueError: the loss is then
+    dominated by the spectrum's edge and not representable in floating point.
+    ``values``: names to numbers/arrays (sizes and rates not given are not checked).
+    """
+    import warnings
+    for K, rate, n in ((steps_t, "alpha_t", "n_t"), (steps_r, "alpha_r", "n_r")):
+        if K == 1 or not all(k in values for k in (rate, n, "p")):
+            continue
+        try:
+            a = np.asarray(values[rate], dtype=float)
+            nn, pp = float(values[n]), float(values["p"])
+        except (TypeError, ValueError):
+            continue                                   # symbolic: nothing to check
+        rho = inner_loop_growth(a, nn, pp)
+        with np.errstate(over="ignore"):
+            growth = rho ** (2.0 * K)
+        if np.any(growth > MAX_GROWTH):
+            bad = a[growth > MAX_GROWTH] if a.ndim else a
+            raise ValueError(
+                f"{rate} = {np.ravel(bad)[0]:g} with {'steps_t' if rate == 'alpha_t' else 'steps_r'}"
+                f" = {K}: the inner loop multiplies errors by up to |1 - {rate} lambda|^K = "
+                f"{float(np.max(rho)):.3g}^{K}; the loss (~{float(np.max(growth)):.2e}) is not "
+                "meaningful there")
+        hi = (1 + np.sqrt(pp / nn)) ** 2
+        if np.any((a > 0) & (rho > 1)):
+            warnings.warn(
+                f"{rate} > 2/lambda_+ = {2 / hi:.3g} with {K} steps: the inner loop diverges "
+                f"(|1 - {rate} lambda| up to {float(np.max(rho)):.3g} > 1)",
+                InnerLoopDivergenceWarning, stacklevel=stacklevel)

@@ -34,6 +34,7 @@ import mpmath
 from sympy import Poly, Symbol, Trace, cancel, diff, factor, factor_list, lambdify, sqrt, sympify
 
 from ..symbols import alpha_r, alpha_t, delta_sq, n_r, p, sigma
+from . import regime as _regime, steps as _steps
 from . import theorem1 as _theorem1, theorem2 as _theorem2, theorem3 as _theorem3
 from .algebra import Proof, expand_traces, is_positive, quadratic_argmin
 from .common import E_d_sq, test_average
@@ -86,23 +87,53 @@ class Theorem:
         the one home of the rules)."""
         return check_values(self.key, values)
 
-    def derivation(self) -> Derivation:
+    def derivation(self, steps_t=1, steps_r=1) -> Derivation:
         """The derivation of the theorem, computed on first use (cached), each step citing
-        the paper's equations (Theorem 1: Eqs. 59-82; 2: Eqs. 59-94; 3: Eqs. 111-141)."""
-        return self._module.derive()
+        the paper's equations (Theorem 1: Eqs. 59-82; 2: Eqs. 59-94; 3: Eqs. 111-141).
 
-    def loss(self, **values):
+        ``steps_t``, ``steps_r``: inner gradient steps in meta-training (Eq. 21 iterated)
+        and at test time (Eq. 25 iterated); 1 is the paper.  K > 1 is derived for Theorems
+        1 and 2 (:mod:`symmaml.theory.steps`), whose steps cite the extended equations as
+        ``"21^K"``, ``"79^K"``, ...
+        """
+        K_t, K_r = _steps.check_steps("steps_t", steps_t), _steps.check_steps("steps_r", steps_r)
+        if (K_t, K_r) == (1, 1):
+            return self._module.derive()
+        return _steps.derive(self.key, K_t, K_r)
+
+    def loss(self, steps_t=1, steps_r=1, **values):
         """The average test loss (Eq. 5, Eq. 9 or Eq. 14, derived), optionally at ``values``.
 
         ``values`` maps public symbol names (``p=60, n_v=2, ...``) to numbers or expressions;
         they are checked by :meth:`check` and substituted.  Strings are accepted only as
         plain numbers (``"1/5"``), never evaluated.
+
+        ``steps_t`` = K_t, ``steps_r`` = K_r inner gradient steps (1 = the paper; K > 1 for
+        Theorems 1-2, :mod:`symmaml.theory.steps`).  With K > 1 and integer sizes among
+        ``values`` (``n_t`` and ``p``; ``n_r`` and ``p``), the averages over the Wishart
+        matrices are computed exactly at those sizes, which reaches far higher K than the
+        symbolic derivation (Theorem 2 at K_t = 10: moments of degree 40).  Where the K-step
+        loop stops being meaningful: :func:`~symmaml.theory.regime.check_steps_values`.
         """
-        expr = self.derivation().result
+        K_t, K_r = _steps.check_steps("steps_t", steps_t), _steps.check_steps("steps_r", steps_r)
+        if (K_t, K_r) == (1, 1):
+            expr = self.derivation().result
+        else:
+            checked = self.check(values) if values else {}
+            _regime.check_steps_values({str(k): v for k, v in checked.items()
+                                        if getattr(v, "is_number", False)}, K_t, K_r)
+            ints = {str(k): int(v) for k, v in checked.items()
+                    if str(k) in ("n_t", "n_r", "p") and getattr(v, "is_Integer", False)}
+            pv = ints.get("p")
+            expr = _steps.derive(self.key, K_t, K_r,
+                                 ints.get("n_t") if pv else None,
+                                 ints.get("n_r") if pv else None, pv).result
         if not values:
             return expr
         values = self.check(values)
         by_name = {s.name: s for s in expr.free_symbols if hasattr(s, "name")}
+        if (K_t, K_r) != (1, 1):        # sizes already used by the integer-size derivation
+            by_name.update({name: Symbol(name) for name in ("n_t", "n_r", "p")})
         sub = {}
         for k, v in values.items():
             if k not in by_name:
@@ -124,11 +155,50 @@ class Theorem:
         return L
 
     @lru_cache(maxsize=None)
-    def dloss_dalpha_t_at_zero(self):
+    def dloss_dalpha_t_at_zero(self, steps_t=1, steps_r=1):
         """dL/d alpha_t at alpha_t = 0, exact in the theorem's expression (Eq. 10 for
-        Theorem 2, which misses the factor h_r)."""
-        L = self.expand_traces(self.loss())
-        return factor(cancel(diff(L, alpha_t).subs(alpha_t, 0)))
+        Theorem 2, which misses the factor h_r).
+
+        For K_t, K_r steps (Theorems 1-2) it is K_t times the one-step value with the test
+        side's dL/dE|omega* - w0|^2 at K_r (proved for every K: :func:`steps_derivative_proof`)."""
+        K_t, K_r = _steps.check_steps("steps_t", steps_t), _steps.check_steps("steps_r", steps_r)
+        if (K_t, K_r) == (1, 1):
+            L = self.expand_traces(self.loss())
+            return factor(cancel(diff(L, alpha_t).subs(alpha_t, 0)))
+        _steps.derive(self.key, 1, 1)               # Theorem 3: refused with the reason
+        L_test = _steps.test_loss(K_r)[0]
+        e_d = self.derivation().extras["E_d_sq"]
+        return factor(cancel(K_t * diff(L_test, E_d_sq) * diff(e_d, alpha_t).subs(alpha_t, 0)))
+
+    def steps_derivative_proof(self, max_steps=8, steps_r=1) -> Proof:
+        """Proof that dL/d alpha_t(0) at K_t steps is exactly K_t times the one-step value.
+
+        For every K: A^K = (1 - k W)^K = 1 - K k W + O(k^2) and the noise operator
+        S S^T = k^2 W Q^2 = O(k^2) (checked on :func:`steps.inner_loop` for K <= max_steps),
+        so every W-average of the derivation at (K, alpha_t) equals the one-step average at
+        K alpha_t up to O(alpha_t^2), and at alpha_t = 0 (A = I) they coincide; hence
+        L_K(alpha_t) = L_1(K alpha_t) + O(alpha_t^2).  The identity is then confirmed by
+        differentiating the derived K-step loss directly for K_t = 2 ... max_steps."""
+        k = Symbol("k")
+        lines, ok = [], True
+        for K in range(1, max_steps + 1):
+            P, _, N = _steps.inner_loop(K, k)
+            lin = Poly(P, k).all_coeffs()[::-1][:2]
+            nlow = [Poly(N, k).coeff_monomial(k ** j) for j in (0, 1)]
+            good = (lin[0] == 1 and cancel(lin[1] + K * _steps.W) == 0
+                    and all(c == 0 for c in nlow))
+            ok &= bool(good)
+        lines.append(f"A^K = 1 - K k W + O(k^2) and S S^T = O(k^2) for K = 1..{max_steps}: {ok}")
+        base = self.dloss_dalpha_t_at_zero(1, steps_r)
+        for K in range(2, max_steps + 1):
+            L = self.loss(K, steps_r)
+            direct = diff(L, alpha_t).subs(alpha_t, 0)
+            same = cancel(direct - K * base) == 0
+            ok &= bool(same)
+            lines.append(f"K_t = {K}: d/d alpha_t of the derived K-step loss at 0 equals "
+                         f"{K} x the one-step value: {same}")
+        return Proof(f"Theorem {self.key}: dL/d alpha_t(0) at K_t steps = K_t x its one-step "
+                     f"value (K_r = {steps_r})", tuple(lines), bool(ok))
 
     def optimal_alpha_r(self):
         """The closed-form argmin over alpha_r: ``(value, proof or None)``."""
@@ -144,30 +214,43 @@ class Theorem:
         raise NotImplementedError
 
     def argmin_alpha_t(self, values: dict, bracket=(-3.0, 3.0), grid=601, dps=30,
-                       loss_expr=None):
+                       loss_expr=None, steps_t=1, steps_r=1):
         """The global minimiser over alpha_t in ``bracket`` at the given parameter values.
 
-        Scans the loss (or ``loss_expr``) on a grid, then polishes the best interior point
-        by solving dL/d alpha_t = 0 with mpmath at ``dps`` digits (the negative optimum of
-        Eq. 8, of Eq. 9 at Fig. 3's parameters, or of Eq. 14).  Returns an ``mpmath.mpf``.
+        Scans the loss (or ``loss_expr``; with ``steps_t``/``steps_r`` the K-step loss) on a
+        grid, then polishes the best interior point by solving dL/d alpha_t = 0 with mpmath
+        at ``dps`` digits (the negative optimum of Eq. 8, of Eq. 9 at Fig. 3's parameters,
+        or of Eq. 14).  Returns an ``mpmath.mpf``.
         """
+        return self._argmin(alpha_t, values, bracket, grid, dps, loss_expr, steps_t, steps_r)
+
+    def argmin_alpha_r(self, values: dict, bracket=(-3.0, 3.0), grid=601, dps=30,
+                       steps_t=1, steps_r=1):
+        """The minimiser over alpha_r at the given values, numerically (mpmath): with
+        K_r > 1 the loss is a polynomial of degree 2 K_r in alpha_r with no closed-form
+        argmin (for K_r = 1 it equals :meth:`optimal_alpha_r`)."""
+        return self._argmin(alpha_r, values, bracket, grid, dps, None, steps_t, steps_r)
+
+    def _argmin(self, var, values, bracket, grid, dps, loss_expr, steps_t, steps_r):
         values = self.check(values)
-        L = self.loss() if loss_expr is None else loss_expr
-        L = sympify(L).subs({Symbol(str(k)) if isinstance(k, str) else k: v
-                             for k, v in values.items()})
+        if loss_expr is None:
+            L = self.loss(steps_t, steps_r, **{str(k): v for k, v in values.items()})
+        else:
+            L = sympify(loss_expr).subs({Symbol(str(k)) if isinstance(k, str) else k: v
+                                         for k, v in values.items()})
         L = self._evaluable(L)
-        free = L.free_symbols - {alpha_t}
+        free = L.free_symbols - {var}
         if free:
             raise ValueError(f"argmin needs values for {sorted(map(str, free))}")
-        f = lambdify(alpha_t, L, "mpmath")
-        df = lambdify(alpha_t, diff(L, alpha_t), "mpmath")
+        f = lambdify(var, L, "mpmath")
+        df = lambdify(var, diff(L, var), "mpmath")
         with mpmath.workdps(dps):
             xs = [mpmath.mpf(bracket[0]) + (mpmath.mpf(bracket[1]) - bracket[0]) * i
                   / (grid - 1) for i in range(grid)]
             ys = [f(x) for x in xs]
             i = min(range(grid), key=lambda k: ys[k])
             if i in (0, grid - 1):
-                raise ValueError(f"the minimum over alpha_t lies at the edge of {bracket}: "
+                raise ValueError(f"the minimum over {var} lies at the edge of {bracket}: "
                                  "widen it")
             root = mpmath.findroot(df, (xs[i - 1], xs[i + 1]), solver="anderson")
             if not xs[i - 1] <= root <= xs[i + 1]:
@@ -205,6 +288,29 @@ class IsotropicTheorem(Theorem):
         holds = (is_positive(curvature, extra) and is_positive(generic, extra)
                  and is_positive(gap, extra))
         return value, Proof("0 < alpha_r* < 1/(1 + (p+1)/n_r)", steps, bool(holds))
+
+    def steps_phase(self, steps_t: int, steps_r: int = 1) -> Proof:
+        """The phase statement with K_t, K_r steps (Theorems 1-2): dL/d alpha_t(0) is K_t
+        times the one-step value with the test side's factor h_r at K_r steps
+        (:meth:`steps_derivative_proof`), so its sign -- positive whenever sigma > 0 -- does
+        not depend on K: alpha_t = 0 is never optimal and small negative alpha_t beat every
+        small positive one.  Where the global minimum lies is numerical
+        (:meth:`argmin_alpha_t` with ``steps_t``); it can move to the positive side."""
+        K_t, K_r = _steps.check_steps("steps_t", steps_t), _steps.check_steps("steps_r", steps_r)
+        d1 = self.dloss_dalpha_t_at_zero(1, 1)
+        dk = self.dloss_dalpha_t_at_zero(K_t, K_r)
+        pos1 = is_positive(d1, (delta_sq,))
+        h_k = cancel(2 * diff(_steps.test_loss(K_r)[0], E_d_sq))
+        steps = (f"dL/d alpha_t(0) at K_t = {K_t}, K_r = {K_r}: {dk}",
+                 f"= K_t h_r^(K_r) / h_r^(1) x the one-step value, with h_r^(K) = "
+                 f"E[Tr A_r^(2K)]/p > 0 (a mean of even powers of a symmetric matrix)",
+                 f"the one-step value {d1} is positive for every sigma > 0: {pos1}",
+                 "so alpha_t = 0 is never optimal and the loss decreases as alpha_t goes "
+                 "below 0, for every K; the global minimum is found numerically "
+                 "(argmin_alpha_t(values, steps_t=K)) and may lie at positive alpha_t",
+                 f"h_r^({K_r}) = {h_k}")
+        return Proof(f"Theorem {self.key}, K_t = {K_t}, K_r = {K_r}: dL/d alpha_t(0) > 0 "
+                     "whenever sigma > 0", steps, bool(pos1))
 
     def _phase_steps(self):
         """dL/d alpha_t(0) and whether it is positive for every sigma > 0."""
@@ -347,14 +453,15 @@ def theorem(theorem) -> Theorem:
     return _lookup(theorem)
 
 
-def derivation(theorem) -> Derivation:
+def derivation(theorem, steps_t=1, steps_r=1) -> Derivation:
     """The derivation of Theorem ``theorem`` (1, 2 or 3), computed on first use (cached):
-    the chain of Eqs. 59-82, 59-94 or 111-141 ending in Eq. 5, 9 or 14.  A thin call on
-    :meth:`Theorem.derivation`."""
-    return _lookup(theorem).derivation()
+    the chain of Eqs. 59-82, 59-94 or 111-141 ending in Eq. 5, 9 or 14; with
+    ``steps_t``/``steps_r`` > 1 the K-step chain (:mod:`symmaml.theory.steps`).  A thin call
+    on :meth:`Theorem.derivation`."""
+    return _lookup(theorem).derivation(steps_t, steps_r)
 
 
-def loss(theorem, **values):
+def loss(theorem, steps_t=1, steps_r=1, **values):
     """The average test loss of Theorem 1 (Eq. 5), 2 (Eq. 9) or 3 (Eq. 14), derived,
     optionally at ``values``; a thin call on :meth:`Theorem.loss`.
 
@@ -362,6 +469,7 @@ def loss(theorem, **values):
     they are checked by :func:`~symmaml.theory.regime.check_values` (finite numbers,
     positive integer sizes; p > n_v m + 1 for Theorems 1 and 3, n_v m > p + 1 for
     Theorem 2, where the expected loss exists) and substituted.  Strings are accepted only
-    as plain numbers (``"1/5"``), never evaluated.
+    as plain numbers (``"1/5"``), never evaluated.  ``steps_t`` = K_t and ``steps_r`` = K_r
+    inner gradient steps (1 = the paper; :meth:`Theorem.loss`).
     """
-    return _lookup(theorem).loss(**values)
+    return _lookup(theorem).loss(steps_t, steps_r, **values)
