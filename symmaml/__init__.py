@@ -6,6 +6,7 @@ The flow runs one way, each layer importing only those above it in this list (ch
 
     symbols, printing, io,      fixed public symbols, LaTeX printer, atomic writes,
     backend, matrices           array namespaces, numeric matrix checks (NumPy only)
+    arguments                   argument checks shared across layers (steps K)
     stein                       Stein's recurrence for Wishart moments, over any ring
     moments                     exact Gaussian matrix moments (reference, fast, recurrence),
                                 the disk cache

@@ -50,12 +50,20 @@ def cmd_derivations(args) -> int:
     return EXIT_OK
 
 
+def _steps_options(p):
+    p.add_argument("--steps-t", type=int, default=1, metavar="K",
+                   help="inner gradient steps in meta-training (default 1, the paper)")
+    p.add_argument("--steps-r", type=int, default=1, metavar="K",
+                   help="adaptation steps at test time (default 1, the paper)")
+
+
 def cmd_validate(args) -> int:
     """Theory vs Monte Carlo for the paper's figures (z-scores, relative gaps, verdicts)."""
     from .experiments.validation import run_validation
     run = run_validation(args.figure, args.runs, args.seed, backend=args.backend,
                          progress=args.progress, scaling=args.scaling,
-                         scaling_runs=args.scaling_runs)
+                         scaling_runs=args.scaling_runs, steps_t=args.steps_t,
+                         steps_r=args.steps_r)
     print(run.to_json() if args.json else run.summary_text())
     return EXIT_OK if run.ok else EXIT_FAIL
 
@@ -114,6 +122,12 @@ def cmd_figures(args) -> int:
         run = _nonlinear_run(quick=True, seed=args.seed, out_dir=args.out,
                              progress=args.progress)
         print(paths_json(run.figures) if args.json else f"wrote Fig. 5 into {args.out}")
+        return EXIT_OK
+    if args.steps:
+        from .experiments.steps_figure import run_steps_figure
+        run = run_steps_figure(args.out, runs=args.runs, seed=args.seed, backend=args.backend,
+                               quick=args.quick, progress=args.progress)
+        print(run.to_json() if args.json else run.summary_text())
         return EXIT_OK
     from .experiments.outputs import draw_figures
     written = draw_figures(args.out, runs=args.runs, seed=args.seed, quick=args.quick,
@@ -179,6 +193,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the written paths as JSON")
     p.add_argument("--nonlinear", action="store_true",
                    help="draw Fig. 5 (neural-network MAML; needs torch; minutes)")
+    p.add_argument("--steps", action="store_true",
+                   help="draw the K-step figure: alpha_t* and L(alpha_t*) against K_t = 1..10 "
+                        "at Figs. 2 and 3's parameters (figsteps.png/.pdf)")
     p.set_defaults(func=cmd_figures)
 
     p = sub.add_parser("nonlinear", help="Fig. 5: MAML with a ReLU network, swept over alpha_t",
@@ -236,6 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scaling", action="store_true",
                    help="also fit how the theory-simulation gap shrinks with p and m")
     p.add_argument("--scaling-runs", type=int, default=500)
+    _steps_options(p)
     p.add_argument("--progress", action="store_true", help="show progress bars")
     p.add_argument("--json", action="store_true", help="print JSON records")
     p.set_defaults(func=cmd_validate)

@@ -80,6 +80,8 @@ class ScalingResult:
     seed: int | None
     elapsed: float
     params: dict
+    steps_t: int = 1
+    steps_r: int = 1
 
     @property
     def clearly_negative(self) -> bool:
@@ -110,7 +112,7 @@ def _wls_slope(x, y, w):
 
 def gap_scaling(theorem, sizes=None, runs: int = 500, seed: int | None = 0, *, alphas=None,
                 estimator: str = "rao_blackwell", backend: str = "numpy",
-                progress: bool = False) -> ScalingResult:
+                progress: bool = False, steps_t: int = 1, steps_r: int = 1) -> ScalingResult:
     """Relative gap (mc - theory)/theory vs size, and its fitted log-log slope.
 
     Theorem 1: Fig. 2's parameters with p = 60 k, n_t = 30 k for k in ``sizes``
@@ -119,11 +121,15 @@ def gap_scaling(theorem, sizes=None, runs: int = 500, seed: int | None = 0, *, a
     ``sizes`` (default 40, 80, 160, 320), alpha_r = 0.2, alpha_t in ``alphas`` (default
     -0.5, 0.5); the size is m.  Points whose gap is not 2 standard errors away from 0,
     or whose sign differs from the smallest size's, are left out of the fit (``used``).
+    ``steps_t``, ``steps_r``: K-step MAML in the simulation and the theory alike.
     ``runs`` must be at least 2; Ctrl-C raises :class:`~symmaml.montecarlo.SimulationInterrupted`
     (``completed``: the simulations of the sizes already done).
     """
     runs = check_runs(runs)
     from .. import theory
+    from ..theory.steps import check_steps
+    steps_t, steps_r = check_steps("steps_t", steps_t), check_steps("steps_r", steps_r)
+    K = {} if (steps_t, steps_r) == (1, 1) else dict(steps_t=steps_t, steps_r=steps_r)
     try:
         spec = _SCALING[theory.theorem(theorem).key]
     except (KeyError, ValueError):
@@ -144,14 +150,19 @@ def gap_scaling(theorem, sizes=None, runs: int = 500, seed: int | None = 0, *, a
         where = f"gap scaling interrupted at {size_name} = {P[size_name]}"
         try:
             r = simulate(**P, alpha_t=alphas, alpha_r=0.2, runs=runs, seed=seed,
-                         estimator=estimator, backend=backend, progress=progress)
+                         estimator=estimator, backend=backend, progress=progress, **K)
         except KeyboardInterrupt as e:
             raise SimulationInterrupted(where, None, sims) from e
         if r.interrupted:
             raise SimulationInterrupted(f"{where} after {r.runs} of {runs} runs", r, sims)
         sims.append(r)
         kw = dict(P, delta_sq=0.0) if "delta_sq" in f.arg_names else P
-        th = np.broadcast_to(np.asarray(f(alpha_t=alphas, alpha_r=0.2, **kw), float), alphas.shape)
+        if K:
+            from ..numeric.losses import steps_loss_function
+            th = steps_loss_function(t, steps_t, steps_r, **kw)(alphas, 0.2)
+        else:
+            th = f(alpha_t=alphas, alpha_r=0.2, **kw)
+        th = np.broadcast_to(np.asarray(th, float), alphas.shape)
         gaps.append((np.asarray(r.mean) - th) / th)
         ses.append(np.asarray(r.stderr) / np.abs(th))
     gaps, ses = np.array(gaps), np.array(ses)
@@ -187,4 +198,5 @@ def gap_scaling(theorem, sizes=None, runs: int = 500, seed: int | None = 0, *, a
                          rel_gap_se=ses, used=used, slopes=np.array(slopes),
                          slope_se=np.array(slope_se), slope=float(coef[-1]), slope_err=err,
                          chi2_dof=chi2, stated_rate=-1.5, expected_rate=-2.0, runs=runs,
-                         seed=seed, elapsed=time.perf_counter() - t0, params=base)
+                         seed=seed, elapsed=time.perf_counter() - t0, params=base,
+                         steps_t=steps_t, steps_r=steps_r)

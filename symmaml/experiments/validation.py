@@ -79,16 +79,28 @@ _figure = get_figure
 
 
 # ----------------------------------------------------------------------------- theory
-def theory_curve(figure, alpha_t, alpha_r, **overrides) -> np.ndarray:
+def theory_curve(figure, alpha_t, alpha_r, steps_t=1, steps_r=1, **overrides) -> np.ndarray:
     """The figure's theorem loss at (broadcast) ``alpha_t``, ``alpha_r`` (NumPy).
 
     ``overrides`` replace model parameters (n_t, ..., sigma, nu) in the *theory only*,
     e.g. ``sigma=math.sqrt(2) * fig.params["sigma"]`` for a deliberately wrong theory.
+    ``steps_t``, ``steps_r``: K-step MAML (Theorems 1-2; :func:`symmaml.numeric.steps_loss_function`).
     """
     fig = _figure(figure)
     P = {**fig.params, **overrides}
     at = np.asarray(alpha_t, dtype=float)
     ar = np.asarray(alpha_r, dtype=float)
+    if (steps_t, steps_r) != (1, 1):
+        if fig.has_matrices:
+            raise ValueError(f"Fig. {fig.name} (Theorem 3, general Sigma): K-step theory is "
+                             "derived for Theorems 1-2 only; use steps_t = steps_r = 1")
+        from ..numeric.losses import steps_loss_function
+        kw = dict(P)
+        if fig.theorem_object.regime == "over":
+            kw["delta_sq"] = overrides.get("delta_sq", fig.delta_sq)
+        out = steps_loss_function(fig.theorem, steps_t, steps_r, **kw)(at, ar)
+        return np.broadcast_to(np.asarray(out, dtype=float),
+                               np.broadcast_shapes(at.shape, ar.shape)).copy()
     if fig.has_matrices:
         if "nu" in overrides:
             from ..numeric.losses import theorem3_evaluator
@@ -160,6 +172,8 @@ class ValidationResult:
     elapsed: float
     note: str = ""
     extra: dict = field(default_factory=dict)
+    steps_t: int = 1
+    steps_r: int = 1
 
     @property
     def within_mc(self) -> np.ndarray:
@@ -205,7 +219,7 @@ def _verdicts(z, z_crit, abs_gap, mc_tol, allow, inaccurate):
 
 def validate(figure, runs: int | None = None, seed: int | None = 0, estimator: str = "rao_blackwell",
              alphas=None, backend: str = "numpy", progress: bool = False, *, level: float = 1e-3,
-             theory=None) -> ValidationResult:
+             theory=None, steps_t: int = 1, steps_r: int = 1) -> ValidationResult:
     """Theory vs simulation on one figure (a name of :data:`~symmaml.experiments.paper.FIGURES`
     or a :class:`~symmaml.experiments.paper.Figure`).
 
@@ -218,12 +232,20 @@ def validate(figure, runs: int | None = None, seed: int | None = 0, estimator: s
     ``theory(alpha_t, alpha_r) -> array`` replacing the theorem (e.g. a deliberately wrong
     one, to check that the test rejects it).
 
+    ``steps_t``, ``steps_r``: K_t inner steps in meta-training and K_r at test time, in the
+    simulation and in the theory alike (K > 1: Theorems 1-2).
+
     ``runs`` must be at least 2.  A simulation stopped by Ctrl-C raises
     :class:`~symmaml.montecarlo.SimulationInterrupted` (a ``KeyboardInterrupt``) carrying the
     partial simulation as ``.result`` (None if no run had finished): its runs are too few
     for the verdict asked for.
     """
+    from ..theory.steps import check_steps
     fig = _figure(figure)
+    steps_t, steps_r = check_steps("steps_t", steps_t), check_steps("steps_r", steps_r)
+    if (steps_t, steps_r) != (1, 1) and fig.has_matrices and theory is None:
+        raise ValueError(f"Fig. {fig.name} (Theorem 3, general Sigma): K-step theory is derived "
+                         "for Theorems 1-2 only; use steps_t = steps_r = 1")
     runs = fig.runs if runs is None else check_runs(runs)
     grid = np.asarray(fig.alphas if alphas is None else alphas, dtype=float).reshape(-1)
     at, ar = (grid, fig.fixed) if fig.sweep == "alpha_t" else (fig.fixed, grid)
@@ -235,14 +257,15 @@ def validate(figure, runs: int | None = None, seed: int | None = 0, estimator: s
     try:
         r = simulate(**sim_kw, alpha_t=at, alpha_r=ar, runs=runs, seed=seed, estimator=estimator,
                      backend=backend, w0=fig.w0, omega0=fig.omega0, Sigma=S, Sigma_w=Sw,
-                     progress=progress)
+                     progress=progress, **({} if (steps_t, steps_r) == (1, 1) else
+                                           dict(steps_t=steps_t, steps_r=steps_r)))
     except KeyboardInterrupt as e:      # before the first chunk finished: nothing to attach
         raise SimulationInterrupted(f"Fig. {fig.name}: interrupted before any run finished") from e
     if r.interrupted:
         raise SimulationInterrupted(f"Fig. {fig.name}: interrupted after {r.runs} of {runs} runs; "
                                     "no verdict", result=r)
     elapsed = time.perf_counter() - t0
-    th = (theory_curve(fig, at, ar) if theory is None
+    th = (theory_curve(fig, at, ar, steps_t, steps_r) if theory is None
           else np.broadcast_to(np.asarray(theory(np.asarray(at), np.asarray(ar)), float), grid.shape))
     mc, se = np.asarray(r.mean, float).reshape(-1), np.asarray(r.stderr, float).reshape(-1)
     th = np.asarray(th, float).reshape(-1)
@@ -261,7 +284,7 @@ def validate(figure, runs: int | None = None, seed: int | None = 0, estimator: s
         verdict=verdict, z_crit=zc, level=level, rel_allowance=ra, allowance_rule=rule,
         runs=r.runs, seed=seed, estimator=estimator, backend=r.backend,
         expected_inaccurate=fig.expected_inaccurate, elapsed=elapsed, note=fig.note,
-        extra={"custom_theory": theory is not None})
+        extra={"custom_theory": theory is not None}, steps_t=steps_t, steps_r=steps_r)
 
 
 def validate_all(figures=None, runs: int | None = None, seed: int | None = 0, **kw) -> list:
@@ -312,16 +335,25 @@ class ValidationRun:
 
 def run_validation(figures=None, runs: int | None = None, seed: int | None = 0, *,
                    backend: str = "numpy", progress: bool = False, scaling: bool = False,
-                   scaling_runs: int = 500) -> ValidationRun:
+                   scaling_runs: int = 500, steps_t: int = 1, steps_r: int = 1) -> ValidationRun:
     """``symmaml validate``: the options checked first
     (:func:`~symmaml.experiments.paper.check_options`, ``ValueError`` naming one), then :func:`validate_all` on ``figures`` (default all) and,
     with ``scaling``, :func:`gap_scaling` of Theorems 1 and 2 with ``scaling_runs`` runs."""
     from .paper import check_options
+    from ..theory.steps import check_steps
     names = check_options(figures, runs, seed, backend)
     check_options(None, scaling_runs)
-    results = validate_all(names, runs=runs, seed=seed, backend=backend, progress=progress)
-    fits = [gap_scaling(t, runs=scaling_runs, seed=seed, backend=backend, progress=progress)
-            for t in SCALING_THEOREMS] if scaling else []
+    K = dict(steps_t=check_steps("steps_t", steps_t), steps_r=check_steps("steps_r", steps_r))
+    if K != dict(steps_t=1, steps_r=1):
+        if figures is None:        # Theorem 3's panels have no K-step theory: left out
+            names = tuple(n for n in names if not FIGURES[n].has_matrices)
+        for n in names:
+            if FIGURES[n].has_matrices:
+                raise ValueError(f"Fig. {n} (Theorem 3, general Sigma): K-step theory is "
+                                 "derived for Theorems 1-2 only; use --steps-t 1 --steps-r 1")
+    results = validate_all(names, runs=runs, seed=seed, backend=backend, progress=progress, **K)
+    fits = [gap_scaling(t, runs=scaling_runs, seed=seed, backend=backend, progress=progress,
+                        **K) for t in SCALING_THEOREMS] if scaling else []
     return ValidationRun(results, fits)
 
 
@@ -337,7 +369,9 @@ def format_table(result) -> str:
         return "\n\n".join(format_table(r) for r in result)
     if isinstance(result, ScalingResult):
         r = result
-        head = (f"Gap scaling, Theorem {r.theorem}: relative gap vs {r.size_name} "
+        steps = ("" if (r.steps_t, r.steps_r) == (1, 1)
+                 else f" (K_t = {r.steps_t}, K_r = {r.steps_r})")
+        head = (f"Gap scaling, Theorem {r.theorem}{steps}: relative gap vs {r.size_name} "
                 f"(runs={r.runs}, seed={r.seed}, {r.elapsed:.1f} s)\n\n")
         cols = " | ".join(f"alpha_t={a:g}" for a in r.alphas)
         lines = [f"| {r.size_name} | {cols} |", "|---|" + "---|" * r.alphas.size]
@@ -353,7 +387,9 @@ def format_table(result) -> str:
         return head + "\n".join(lines) + tail
     r = result
     other = "alpha_r" if r.sweep == "alpha_t" else "alpha_t"
-    head = (f"Fig. {r.figure}: Theorem {r.theorem}, {r.sweep} swept ({other} = {r.fixed:g}); "
+    steps = ("" if (r.steps_t, r.steps_r) == (1, 1)
+             else f"K_t = {r.steps_t}, K_r = {r.steps_r} inner steps; ")
+    head = (f"Fig. {r.figure}: Theorem {r.theorem}, {steps}{r.sweep} swept ({other} = {r.fixed:g}); "
             f"{r.estimator}, runs={r.runs}, seed={r.seed}, {r.elapsed:.1f} s; "
             f"z* = {r.z_crit:.2f} (Bonferroni, K={r.alpha.size}, level {r.level:g}); "
             f"allowance {r.allowance_rule}"
@@ -379,7 +415,8 @@ def to_records(result) -> dict | list:
             "slope_err": r.slope_err, "chi2_dof": r.chi2_dof, "stated_rate": r.stated_rate,
             "expected_rate": r.expected_rate, "consistent_with_stated": r.consistent_with_stated,
             "clearly_negative": r.clearly_negative, "runs": r.runs, "seed": r.seed,
-            "elapsed": r.elapsed, "params": r.params})
+            "elapsed": r.elapsed, "params": r.params, "steps_t": r.steps_t,
+            "steps_r": r.steps_r})
     r = result
     rows = [{"alpha": r.alpha[i], "theory": r.theory[i], "mc": r.mc[i], "stderr": r.stderr[i],
              "z": r.z[i], "rel_gap": r.rel_gap[i], "abs_gap": r.abs_gap[i],
@@ -388,7 +425,7 @@ def to_records(result) -> dict | list:
              "verdict": r.verdict[i]} for i in range(r.alpha.size)]
     return json_ready({
         "figure": r.figure, "theorem": r.theorem, "sweep": r.sweep, "fixed": r.fixed,
-        "params": r.params, "runs": r.runs, "seed": r.seed, "estimator": r.estimator,
+        "steps_t": r.steps_t, "steps_r": r.steps_r, "params": r.params, "runs": r.runs, "seed": r.seed, "estimator": r.estimator,
         "backend": r.backend, "z_crit": r.z_crit, "level": r.level,
         "rel_allowance": r.rel_allowance, "allowance_rule": r.allowance_rule,
         "expected_inaccurate": r.expected_inaccurate,

@@ -1,11 +1,11 @@
-"""Monte Carlo layer: simulation of one-step MAML on mixed linear regression.
+"""Monte Carlo layer: simulation of MAML on mixed linear regression (one or K inner steps).
 
 A pure array layer (NumPy / array API, no SymPy) that re-runs the experiments of
 Bernacchia (ICLR 2021), Section 7.1, and checks them against exact finite-sample
 results.
 
 * :func:`simulate` -- vectorised simulator ("plain", "conditional" and
-  "rao_blackwell" estimators,
+  "rao_blackwell" estimators, ``steps_t`` / ``steps_r`` inner gradient steps,
   learning-rate sweeps with common random numbers, NumPy / torch / array-api-strict);
 * :func:`reference_simulate` -- per-run Python-loop reference consuming the same draws;
 * :mod:`~symmaml.montecarlo.exact` -- exact conditional test loss and exact alpha_t = 0

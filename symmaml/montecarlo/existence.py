@@ -41,6 +41,12 @@ so s_min^-2 has a Pareto tail of index c/2 and its k-th moment exists iff c > 2k
   Example: m = 1 (a single training task) with n_v > p has c = 1 at every alpha_t > 0 --
   an infinite mean although N - p - 1 > 0.
 
+K inner steps (``steps_t`` = K_t > 1): B_i = X_v^(i) A_i^K, whose rows are again independent
+Gaussians given X_t, with covariance A_i^K Sigma A_i^K; A_i^K is near singular iff A_i is,
+i.e. iff alpha_t > 0 for continuous inputs, so the same counts and conditions apply.  The
+test side (``steps_r``) only multiplies the loss by Gaussian polynomial moments, which are
+finite.
+
 Both counts are checked numerically in ``tests/montecarlo/test_existence.py`` (Hill
 estimates of the tail index of the per-run values against c/2).
 

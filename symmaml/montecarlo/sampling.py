@@ -52,6 +52,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..arguments import check_steps
+
 from ..matrices import psd_sqrt
 
 __all__ = ["Design", "make_design", "draw_run", "draw_chunk", "draws_per_run", "run_generators",
@@ -114,15 +116,8 @@ def _count(name, value, minimum=1):
 
 
 def _steps(name, value):
-    """A number of gradient steps: a positive Python or NumPy integer (not bool, not a float
-    such as 2.0, not a string), else ValueError naming ``name``."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{name} (number of inner gradient steps) must be a positive integer, "
-                         f"got {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} (number of inner gradient steps) must be a positive integer, "
-                         f"got {value!r}")
-    return int(value)
+    """A number of gradient steps (:func:`symmaml.arguments.check_steps`, the one home)."""
+    return check_steps(name, value)
 
 
 def _real(name, value, *, nonneg=True):

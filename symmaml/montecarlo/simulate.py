@@ -1,4 +1,4 @@
-"""Vectorised Monte Carlo simulator of one-step MAML on mixed linear regression.
+"""Vectorised Monte Carlo simulator of MAML on mixed linear regression.
 
 Protocol of the paper's Section 7.1 (Eqs. 18-27), per run:
 
@@ -15,6 +15,12 @@ Protocol of the paper's Section 7.1 (Eqs. 18-27), per run:
    where that is accurate).
 4. Test task w' ~ N(w0, Sigma_w), theta' = omega* - alpha_r/n_r X_r^T (X_r omega* - y_r)
    (Eq. 25), test loss |y_s - X_s theta'|^2 / (2 n_s) (Eq. 23).
+
+K-step MAML (``steps_t`` = K_t, ``steps_r`` = K_r, default 1 = the paper): the inner step
+of Eq. 21 is applied K_t times, so theta^(i)(omega) = A_i^K omega + c_i and Eqs. 66-69 / 83
+hold with B_i = X_v A_i^K and gamma_i = y_v - X_v c_i
+(:func:`~symmaml.montecarlo.linalg.outer_matrix_steps`); Eq. 25 is applied K_r times at test
+time.  K = 1 runs the original code paths (same values, bit for bit).
 
 Estimators of the average test loss (Eq. 27):
 

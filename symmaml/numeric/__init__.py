@@ -25,7 +25,7 @@ from ..moments import canonical_word
 from .lambdify import CompiledExpr, NonFiniteError, compile_expr, derivative_function, grid
 from .losses import (
     DERIVED, PARAMETERS, CheckedFunction, derived_function, gaussian_F, gaussian_F_numeric,
-    loss_function, phase_map, theorem3_evaluator,
+    loss_function, phase_map, steps_loss_function, StepsLoss, theorem3_evaluator,
 )
 from .reference import direct_evaluate
 from .traces import TraceEvaluator, expand_words
@@ -37,4 +37,5 @@ __all__ = [
     "validate_matrices",
     "loss_function", "derived_function", "theorem3_evaluator", "phase_map",
     "gaussian_F_numeric", "CheckedFunction", "PARAMETERS", "DERIVED",
+    "steps_loss_function", "StepsLoss",
 ]

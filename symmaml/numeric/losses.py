@@ -30,7 +30,8 @@ from .lambdify import compile_expr
 from .traces import TraceEvaluator
 
 __all__ = ["PARAMETERS", "loss_function", "derived_function", "DERIVED", "theorem3_evaluator",
-           "gaussian_F_numeric", "gaussian_F", "phase_map", "CheckedFunction"]
+           "gaussian_F_numeric", "gaussian_F", "phase_map", "CheckedFunction",
+           "StepsLoss", "steps_loss_function"]
 
 #: argument order of every compiled function of Theorems 1-2
 PARAMETERS = (alpha_t, alpha_r, n_t, n_v, n_r, m, p, sigma, nu, delta_sq)
@@ -243,3 +244,69 @@ def phase_map(theorem, alpha_t=None, **params):
                       f"minimum over alpha_t lies at the edge of [{a[0]}, {a[-1]}]: widen "
                       "the alpha_t grid", RuntimeWarning, stacklevel=2)
     return a[idx], a
+
+
+class StepsLoss:
+    """The K-step loss of Theorem 1 or 2 at fixed sizes and parameters, as a function of
+    (alpha_t, alpha_r) (:func:`steps_loss_function`).
+
+    The loss is a rational function of the rates with exact rational coefficients; with K
+    steps its polynomials have degree up to 4K and alternating coefficients that cancel
+    catastrophically in float64 (K = 10: more than 16 digits), so it is evaluated with
+    mpmath at ``dps`` digits (default 40 + 4K) and rounded once.  Every call applies the
+    theorem's rules (:func:`~symmaml.theory.regime.check_arrays`) and the K-step stability
+    rule (:func:`~symmaml.theory.regime.check_steps_values`); a non-finite value raises.
+    """
+
+    def __init__(self, theorem, steps_t, steps_r, fixed, dps=None):
+        import mpmath
+        from sympy import lambdify
+        from ..symbols import alpha_r, alpha_t
+        from ..theory import loss
+        self.theorem, self.steps_t, self.steps_r = str(theorem), steps_t, steps_r
+        self.fixed = dict(fixed)
+        self.expr = loss(theorem, steps_t, steps_r, **self.fixed)
+        extra = self.expr.free_symbols - {alpha_t, alpha_r}
+        if extra:
+            raise ValueError(f"steps_loss_function needs values for {sorted(map(str, extra))}")
+        self.dps = int(dps if dps is not None else 40 + 4 * max(steps_t, steps_r))
+        self._f = lambdify((alpha_t, alpha_r), self.expr, "mpmath")
+        self._mp = mpmath
+
+    def __call__(self, alpha_t, alpha_r):
+        from ..theory.regime import check_steps_values
+        at, ar = np.broadcast_arrays(np.asarray(alpha_t, dtype=float), np.asarray(alpha_r, dtype=float))
+        check_arrays(self.theorem, {**{k: np.asarray(float(v)) for k, v in self.fixed.items()},
+                                    "alpha_t": at})
+        check_steps_values({**self.fixed, "alpha_t": at, "alpha_r": ar}, self.steps_t,
+                           self.steps_r, stacklevel=3)
+        out = np.empty(at.shape)
+        mp = self._mp
+        with mp.workdps(self.dps):
+            for idx in np.ndindex(at.shape):
+                out[idx] = float(self._f(mp.mpf(float(at[idx])), mp.mpf(float(ar[idx]))))
+        if not np.all(np.isfinite(out)):
+            raise ValueError(f"the K-step loss is not finite at some alpha_t, alpha_r "
+                             f"(steps_t = {self.steps_t}, steps_r = {self.steps_r})")
+        return out if out.ndim else float(out)
+
+    def __repr__(self):
+        return (f"StepsLoss(Theorem {self.theorem}, steps_t={self.steps_t}, "
+                f"steps_r={self.steps_r}, {self.fixed})")
+
+
+@lru_cache(maxsize=64)
+def _steps_loss_cached(theorem, steps_t, steps_r, fixed_items):
+    return StepsLoss(theorem, steps_t, steps_r, dict(fixed_items))
+
+
+def steps_loss_function(theorem, steps_t=1, steps_r=1, **fixed) -> StepsLoss:
+    """The average test loss of Theorem ``theorem`` (1 or 2) with ``steps_t`` = K_t and
+    ``steps_r`` = K_r inner steps at the fixed parameters ``fixed`` (all of n_t, n_v, n_r,
+    m, p, sigma, nu and, for Theorem 1, delta_sq), as a vectorised function of
+    (alpha_t, alpha_r): :class:`StepsLoss` (cached by its arguments).  The Wishart averages
+    are computed exactly at the given integer sizes (:meth:`symmaml.theory.Theorem.loss`)."""
+    from ..theory.steps import check_steps
+    K_t, K_r = check_steps("steps_t", steps_t), check_steps("steps_r", steps_r)
+    items = tuple(sorted((str(k), v) for k, v in fixed.items()))
+    return _steps_loss_cached(str(theorem), K_t, K_r, items)

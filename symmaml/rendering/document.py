@@ -12,7 +12,7 @@ forms and the pdflatex run live in the sibling modules of :mod:`symmaml.renderin
 module assembles the sections (re-exported by :mod:`symmaml.latex`).
 
 Sections (``document(sections=...)``): ``"lemmas"``, ``"theorems"``, ``"derived"``,
-``"claims"`` (default: all four, in this order).
+``"steps"`` (K-step MAML, beyond the paper), ``"claims"`` (default: all five, in this order).
 """
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ __all__ = ["SECTIONS", "document", "write_document", "compile_pdf", "escape_text
            "PdflatexNotFoundError"]
 
 #: The document's sections, in order.
-SECTIONS = ("lemmas", "theorems", "derived", "claims")
+SECTIONS = ("lemmas", "theorems", "derived", "steps", "claims")
 
 _PREAMBLE = r"""\documentclass[10pt]{article}
 \usepackage[a4paper,margin=2cm]{geometry}
@@ -254,8 +254,13 @@ def _claims_section() -> str:
     return "\n\n".join(out)
 
 
+def _steps_section() -> str:
+    from .steps import steps_latex
+    return steps_latex()
+
+
 _BUILDERS = {"lemmas": _lemmas_section, "theorems": _theorems_section,
-             "derived": _derived_section, "claims": _claims_section}
+             "derived": _derived_section, "steps": _steps_section, "claims": _claims_section}
 
 
 def document(sections=None) -> str:

@@ -161,8 +161,14 @@ def _theorem_renderer(T):
     return lambda: render_theorem(T)
 
 
+def _render_steps():
+    from .steps import render_steps
+    return render_steps(_HEADER)
+
+
 _RENDERERS = {"moments.md": render_moments,
               **{f"theorem{T.number}.md": _theorem_renderer(T) for T in theorems()},
+              "steps.md": _render_steps,
               "claims.md": render_claims}
 
 

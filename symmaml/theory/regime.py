@@ -29,6 +29,7 @@ User values may be Python or NumPy numbers, SymPy objects, or strings holding a 
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 from sympy import Basic, ImmutableMatrix, MatrixBase, Rational, sympify
@@ -227,7 +228,6 @@ def check_steps_values(values: dict, steps_t: int, steps_r: int, *, stacklevel=3
     dominated by the spectrum's edge and not representable in floating point.
     ``values``: names to numbers/arrays (sizes and rates not given are not checked).
     """
-    import warnings
     for K, rate, n in ((steps_t, "alpha_t", "n_t"), (steps_r, "alpha_r", "n_r")):
         if K == 1 or not all(k in values for k in (rate, n, "p")):
             continue

@@ -22,7 +22,6 @@ not derived here (:func:`derive` says so).
 """
 from __future__ import annotations
 
-import numbers
 from functools import lru_cache
 
 from sympy import (Identity, MatrixSymbol, S, Symbol, Trace, ZeroMatrix, cancel, expand,
@@ -32,34 +31,24 @@ from ..moments import (GaussianMatrix, expectation, gaussian_matrix, identity_co
                        moments_equal, symmetric_matrix)
 from ..moments.polynomial import W, check_cost, polynomial_expectation
 from ..symbols import alpha_r, alpha_t, delta_sq, m, n_r, n_t, n_v, nu, p, sigma
+from ..arguments import MAX_STEPS, check_steps
 from .common import E_d_sq
 from .derivation import Derivation, Step, display
+from .regime import REGIMES
 
 __all__ = ["check_steps", "inner_loop", "derive", "test_loss", "MAX_STEPS", "degree"]
 
-#: an upper bound on K accepted at all; the cost guard decides what can actually be derived
-MAX_STEPS = 1000
-
-
-def check_steps(name: str, value) -> int:
-    """``value`` as an int K >= 1, else ValueError naming the argument (bools, floats such
-    as 2.0, strings and K > :data:`MAX_STEPS` are refused)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ValueError(f"{name} must be a positive integer (a number of inner gradient "
-                         f"steps), got {value!r}")
-    value = int(value)
-    if value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value}")
-    if value > MAX_STEPS:
-        raise ValueError(f"{name} = {value} exceeds {MAX_STEPS} steps: the derivation's "
-                         f"degree in W ({2 * value} or {4 * value}) is far beyond the engine")
-    return value
+#: the theorems with a K-step derivation (Sigma = I); Theorem 3 (general Sigma) has none
+DERIVED_FOR = ("1", "2")
+#: degree in W of the training averages per inner step: Lemma 2 (p > n_v m) needs E[A^{2K}],
+#: Lemma 3 (p < n_v m) E[A^{4K}] and E[A^{2K} Tr A^{2K}]
+_DEGREE_PER_STEP = {"over": 2, "under": 4}
 
 
 def degree(theorem: str, steps_t: int, steps_r: int) -> int:
     """The largest degree in W of the averages behind the K-step loss: Theorem 1 needs
     E[A^{2K}] (degree 2K), Theorem 2 E[A^{4K_t}] and E[A^{2K_t} Tr A^{2K_t}] (4K_t)."""
-    return max(4 * steps_t if str(theorem) == "2" else 2 * steps_t, 2 * steps_r)
+    return max(_DEGREE_PER_STEP[REGIMES[str(theorem)]] * steps_t, 2 * steps_r)
 
 
 @lru_cache(maxsize=None)
@@ -170,33 +159,41 @@ def _training(theorem: str, K: int, n_t_value, p_value):
              Step("72-73^K", "Gamma_i = E_{w,z}[dgamma_i dgamma_i^T] (engine, stand-ins)",
                   Symbol("Gamma_i"), Gamma, "exact")]
     avg_v = lambda e: expectation(e, over=[_gauss(Xv)])
-    if theorem == "1":
-        Xv2 = gaussian_matrix("X_v2", n_v, p)
-        if not moments_equal(expectation(B * (Xv2 * symmetric_matrix("P_t2", p)).T,
-                                         over=[_gauss(Xv), _gauss(Xv2)]),
-                             ZeroMatrix(n_v, n_v)):
-            raise AssertionError("E[B_i B_j^T] should vanish")
-        c_bb = polynomial_expectation(identity_coefficient(avg_v(B * B.T)), stand, noise, **size)
-        c_gamma = polynomial_expectation(identity_coefficient(avg_v(Gamma)), stand, noise, **size)
-        delta = _isotropic("g_delta", delta_sq)
-        c_bddb = polynomial_expectation(identity_coefficient(expectation(
-            B * delta * delta.T * B.T, over=[_gauss(Xv), _gauss(delta)])), stand, noise, **size)
-        c_bb, c_gamma, c_bddb = (c.xreplace(sub) for c in (c_bb, c_gamma, c_bddb))
-        I = Identity(n_v * m)
-        D = display()
-        steps += [Step("75^K", "B B^T (Lemma 2)", D["B"] * D["B"].T, c_bb * I,
-                       "approximation", "p O(xi^{-1/2})"),
-                  Step("76^K", "Gamma (Lemma 2)", D["Gamma"], c_gamma * I, "approximation",
-                       "O(xi^{-1/2})"),
-                  Step("77^K", "B (omega0 - w0)(omega0 - w0)^T B^T (Lemma 2)",
-                       D["B"] * D["delta"] * D["delta"].T * D["B"].T, c_bddb * I,
-                       "approximation", "O(xi^{-1/2})"),
-                  Step("78^K", "(B B^T)^-1 by Taylor expansion", (D["B"] * D["B"].T) ** -1,
-                       I / c_bb, "approximation", "O(xi^{-3/2})")]
-        e_d = n_v * m * c_gamma / c_bb + delta_sq - n_v * m * c_bddb / c_bb
-        steps.append(Step("79^K", "E|omega* - w0|^2", E_d_sq, e_d, "approximation",
-                          "O(xi^{-3/2})"))
-        return e_d, steps, {"c_BB": c_bb, "c_Gamma": c_gamma, "c_BddB": c_bddb}
+    return _LEMMAS[REGIMES[theorem]](B, Gamma, Xv, stand, noise, sub, size, steps, avg_v)
+
+
+def _lemma2(B, Gamma, Xv, stand, noise, sub, size, steps, avg_v):
+    """p > n_v m: Eqs. 75-79 with B_i = X_v A^{K_t} (Theorem 1)."""
+    Xv2 = gaussian_matrix("X_v2", n_v, p)
+    if not moments_equal(expectation(B * (Xv2 * symmetric_matrix("P_t2", p)).T,
+                                     over=[_gauss(Xv), _gauss(Xv2)]),
+                         ZeroMatrix(n_v, n_v)):
+        raise AssertionError("E[B_i B_j^T] should vanish")
+    c_bb = polynomial_expectation(identity_coefficient(avg_v(B * B.T)), stand, noise, **size)
+    c_gamma = polynomial_expectation(identity_coefficient(avg_v(Gamma)), stand, noise, **size)
+    delta = _isotropic("g_delta", delta_sq)
+    c_bddb = polynomial_expectation(identity_coefficient(expectation(
+        B * delta * delta.T * B.T, over=[_gauss(Xv), _gauss(delta)])), stand, noise, **size)
+    c_bb, c_gamma, c_bddb = (c.xreplace(sub) for c in (c_bb, c_gamma, c_bddb))
+    I = Identity(n_v * m)
+    D = display()
+    steps += [Step("75^K", "B B^T (Lemma 2)", D["B"] * D["B"].T, c_bb * I,
+                   "approximation", "p O(xi^{-1/2})"),
+              Step("76^K", "Gamma (Lemma 2)", D["Gamma"], c_gamma * I, "approximation",
+                   "O(xi^{-1/2})"),
+              Step("77^K", "B (omega0 - w0)(omega0 - w0)^T B^T (Lemma 2)",
+                   D["B"] * D["delta"] * D["delta"].T * D["B"].T, c_bddb * I,
+                   "approximation", "O(xi^{-1/2})"),
+              Step("78^K", "(B B^T)^-1 by Taylor expansion", (D["B"] * D["B"].T) ** -1,
+                   I / c_bb, "approximation", "O(xi^{-3/2})")]
+    e_d = n_v * m * c_gamma / c_bb + delta_sq - n_v * m * c_bddb / c_bb
+    steps.append(Step("79^K", "E|omega* - w0|^2", E_d_sq, e_d, "approximation",
+                      "O(xi^{-3/2})"))
+    return e_d, steps, {"c_BB": c_bb, "c_Gamma": c_gamma, "c_BddB": c_bddb}
+
+
+def _lemma3(B, Gamma, Xv, stand, noise, sub, size, steps, avg_v):
+    """p < n_v m: Eqs. 83-94 with B_i = X_v A^{K_t} (Theorem 2)."""
     c_btb = polynomial_expectation(avg_v(B.T * B), stand, noise, **size).xreplace(sub)
     over_v = avg_v(B.T * Gamma * B)
     c_bgb = polynomial_expectation(over_v, stand, noise, **size).xreplace(sub)
@@ -217,6 +214,13 @@ def _training(theorem: str, K: int, n_t_value, p_value):
     return e_d, steps, {"c_BtB": c_btb, "c_BGB": c_bgb}
 
 
+_LEMMAS = {"over": _lemma2, "under": _lemma3}
+#: (equation of the final step, its error, the assumptions) per regime
+_FINAL = {"over": ("80-82^K", "O(xi^{-3/2})",
+                   "p > n_v m; p, n_t = O(xi); |omega0 - w0| = O(xi^{-1/4})"),
+          "under": ("9^K", "O((m xi)^{-3/2})", "p < n_v m; n_v, n_t = O(xi); m large")}
+
+
 @lru_cache(maxsize=None)
 def derive(theorem: str, steps_t: int = 1, steps_r: int = 1, n_t_value=None, n_r_value=None,
            p_value=None) -> Derivation:
@@ -228,7 +232,7 @@ def derive(theorem: str, steps_t: int = 1, steps_r: int = 1, n_t_value=None, n_r
     cannot reach in reasonable time, with the estimate.
     """
     theorem = str(theorem)
-    if theorem not in ("1", "2"):
+    if theorem not in DERIVED_FOR:
         raise ValueError(f"K-step MAML is derived for Theorems 1 and 2 (Sigma = I); "
                          f"Theorem {theorem} (general Sigma) takes steps_t = steps_r = 1")
     K_t, K_r = check_steps("steps_t", steps_t), check_steps("steps_r", steps_r)
@@ -244,11 +248,8 @@ def derive(theorem: str, steps_t: int = 1, steps_r: int = 1, n_t_value=None, n_r
         loss = loss.subs(n_t, n_t_value)
     if n_r_value is not None:
         loss = loss.subs(n_r, n_r_value)
-    final = Step("80-82^K" if theorem == "1" else "9^K", "average test loss", display()["L"],
-                 loss, "approximation",
-                 "O(xi^{-3/2})" if theorem == "1" else "O((m xi)^{-3/2})")
-    assumptions = ("p > n_v m; p, n_t = O(xi); |omega0 - w0| = O(xi^{-1/4})" if theorem == "1"
-                   else "p < n_v m; n_v, n_t = O(xi); m large")
+    eq, err, assumptions = _FINAL[REGIMES[theorem]]
+    final = Step(eq, "average test loss", display()["L"], loss, "approximation", err)
     extras.update(E_d_sq=e_d, L_test=L_test, steps_t=K_t, steps_r=K_r)
     return Derivation(f"{theorem} (K_t = {K_t}, K_r = {K_r})",
                       assumptions + f"; K_t = {K_t} inner steps, K_r = {K_r} adaptation steps",
