@@ -66,10 +66,10 @@ def _wishart(seed: int, p: int, nu: float):
 
 
 @lru_cache(maxsize=None)
-def _theorem3_evaluator(seed: int, p: int, nu: float):
+def _theorem3_evaluator(seed: int, p: int, nu: float, steps_t: int = 1, steps_r: int = 1):
     from ..numeric.losses import theorem3_evaluator
     S, Sw = _wishart(seed, p, nu)
-    return theorem3_evaluator(S.copy(), Sw.copy())
+    return theorem3_evaluator(S.copy(), Sw.copy(), steps_t=steps_t, steps_r=steps_r)
 
 
 @dataclass(frozen=True)
@@ -152,12 +152,13 @@ class Figure:
         S, Sw = _wishart(*self._wishart_key())
         return S.copy(), Sw.copy()
 
-    def theorem3_evaluator(self):
-        """Theorem 3's compiled loss at :meth:`matrices` (built once per (seed, p, nu));
-        a function of alpha_t, alpha_r, n_t, n_v, n_r, m, sigma."""
+    def theorem3_evaluator(self, steps_t: int = 1, steps_r: int = 1):
+        """Theorem 3's compiled loss at :meth:`matrices` (built once per (seed, p, nu) and
+        steps); a function of alpha_t, alpha_r, n_t, n_v, n_r, m, sigma.  With K steps:
+        the K-step loss for Gaussian inputs."""
         if self.wishart_seed is None:
             raise ValueError(f"Fig. {self.name} has no Wishart covariances (Theorem {self.theorem})")
-        return _theorem3_evaluator(*self._wishart_key())
+        return _theorem3_evaluator(*self._wishart_key(), int(steps_t), int(steps_r))
 
     def with_params(self, **kw) -> "Figure":
         """A copy with some of ``params`` replaced (e.g. ``m=80``)."""

@@ -44,6 +44,7 @@ class ReportResult:
     summary: list = field(default_factory=list)
     interrupted: bool = False
     cached_figures: list = field(default_factory=list)   # simulations read from the disk cache
+    steps_panels: list = field(default_factory=list)     # the K-step figure's StepsPanel's
 
     elapsed: float = 0.0                                  # seconds, the whole run_report
 
@@ -197,6 +198,17 @@ def run_report(out, *, quick: bool = False, full: bool = False, runs=None, seed:
             res.files.append(atomic_write_text(out / "validation.json", json.dumps(
                 to_records(res.validations), indent=1) + "\n"))
 
+    def steps():
+        from .steps_figure import (REPORT_STEPS_RUNS, STEPS_K, STEPS_QUICK_K, STEPS_QUICK_RUNS,
+                                   STEPS_RUNS, draw_steps)
+        r = STEPS_RUNS if full else (STEPS_QUICK_RUNS if quick else REPORT_STEPS_RUNS)
+        paths, panels = draw_steps(out / "figures", runs=r, seed=seed, backend=backend,
+                                   points=9 if quick else 13,
+                                   Ks=STEPS_QUICK_K if quick else STEPS_K)
+        res.files.extend(paths)
+        res.steps_panels.extend(panels)
+        drawn["steps"] = paths
+
     def latex():
         from ..latex import compile_pdf, write_document
         tex = write_document(out / "symmaml.tex")
@@ -208,6 +220,8 @@ def run_report(out, *, quick: bool = False, full: bool = False, runs=None, seed:
         stage("derive", derive)
         stage("verify", verify)
         stage("simulate and draw", simulate)
+        if figures is None:          # a selection of the paper's figures leaves it out
+            stage("K-step figure", steps)
         stage("latex", latex)
     except KeyboardInterrupt:
         res.interrupted = True
@@ -239,11 +253,19 @@ def run_report(out, *, quick: bool = False, full: bool = False, runs=None, seed:
         lines += ["", "Simulations of Figs. " + ", ".join(res.cached_figures) + " were read "
                   "back from the disk cache: same inputs, seed and code as the run that "
                   "computed them, hence the same numbers (`SYMMAML_NO_DISK_CACHE=1` recomputes)."]
+    if res.steps_panels:
+        from .steps_figure import steps_table
+        lines += ["", "## Beyond the paper: K-step MAML", "",
+                  "The optimal alpha_t against the number K_t of inner steps in meta-training "
+                  "(`symmaml.theory.loss(t, steps_t=K)`, Theorems 1-2, against Rao-Blackwell "
+                  "Monte Carlo that performs the K steps; figure `figures/figsteps.png`).", "",
+                  steps_table(res.steps_panels)]
     lines += ["", "## Figures", ""]
     for name, paths in drawn.items():
         png = [p for p in paths if p.suffix == ".png"]
         if png:
-            lines.append(f"![Fig. {name}](figures/{png[0].name})")
+            label = "K-step figure" if name == "steps" else f"Fig. {name}"
+            lines.append(f"![{label}](figures/{png[0].name})")
             lines.append("")
     lines += ["## Files", ""]
     lines += [f"- `{Path(p).resolve().relative_to(out.resolve())}`" for p in res.files]

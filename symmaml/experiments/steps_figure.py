@@ -25,12 +25,15 @@ import numpy as np
 from ..io import atomic_write_bytes
 from .paper import FIGURES
 
-__all__ = ["STEPS_PANELS", "STEPS_K", "STEPS_OVERLAY", "StepsPanel", "steps_data", "draw_steps",
-           "theory_argmins", "steps_table"]
+__all__ = ["STEPS_PANELS", "STEPS_K", "STEPS_QUICK_K", "STEPS_OVERLAY", "StepsPanel", "steps_data",
+           "draw_steps", "theory_argmins", "steps_table", "render_steps_figure", "StepsRun",
+           "run_steps_figure", "STEPS_RUNS", "STEPS_QUICK_RUNS", "REPORT_STEPS_RUNS"]
 
 #: (registry figure whose parameters are used, swept rate): Fig. 2b (Theorem 1), Fig. 3b (2)
 STEPS_PANELS = ("2b", "3b")
 STEPS_K = tuple(range(1, 11))
+#: the K_t of ``--quick`` (a few seconds per panel)
+STEPS_QUICK_K = (1, 2, 5, 10)
 STEPS_OVERLAY = (1, 2, 3, 5)
 _BOOT = 200
 
@@ -111,10 +114,59 @@ def _argmin(a, y):
     return _vertex(a, y, int(np.argmin(y)))
 
 
+def _encode(d: StepsPanel) -> dict:
+    import dataclasses
+    out = {}
+    for f in dataclasses.fields(d):
+        v = getattr(d, f.name)
+        if isinstance(v, np.ndarray):
+            v = {"ndarray": [None if not np.isfinite(x) else float(x) for x in v.ravel()]
+                 if v.dtype.kind == "f" else v.ravel().tolist(), "shape": list(v.shape),
+                 "dtype": str(v.dtype)}
+        elif f.name == "curves":
+            v = {str(k): [float(x) for x in c] for k, c in v.items()}
+        out[f.name] = v
+    return out
+
+
+def _decode(data: dict) -> StepsPanel:
+    kw = {}
+    for k, v in data.items():
+        if isinstance(v, dict) and set(v) == {"ndarray", "shape", "dtype"}:
+            v = np.asarray([np.nan if x is None else x for x in v["ndarray"]],
+                           dtype=np.dtype(v["dtype"])).reshape(v["shape"])
+        elif k == "curves":
+            v = {int(K): np.asarray(c, dtype=float) for K, c in v.items()}
+        kw[k] = v
+    return StepsPanel(**kw)
+
+
 def steps_data(figure, runs: int = 500, seed: int | None = 0, backend: str = "numpy", *,
                Ks=STEPS_K, points: int = 25, curve_points: int = 121,
                progress: bool = False) -> StepsPanel:
-    """Theory and Monte Carlo of one panel (``figure`` in :data:`STEPS_PANELS`)."""
+    """Theory and Monte Carlo of one panel (``figure`` in :data:`STEPS_PANELS`).
+
+    Seeded results are kept on disk as JSON data (the key holds every input and, through
+    :func:`~symmaml.moments.cache.disk_cached`, the package's source hash), so a rerun with
+    nothing changed reads them back; ``seed=None`` is never cached."""
+    import json
+    from ..moments.cache import disk_cached
+    compute = lambda: _steps_data(figure, runs, seed, backend, Ks, points, curve_points,
+                                  progress)
+    if seed is None:
+        return compute()
+    key = json.dumps({"figure": figure, "runs": int(runs), "seed": int(seed),
+                      "backend": str(backend), "Ks": [int(k) for k in Ks],
+                      "points": int(points), "curve_points": int(curve_points),
+                      "params": FIGURES[figure].params}, sort_keys=True, default=str)
+    import dataclasses
+    names = {f.name for f in dataclasses.fields(StepsPanel)}
+    data = disk_cached("steps_figure", key, lambda: _encode(compute()),
+                       check=lambda v: isinstance(v, dict) and set(v) == names)
+    return _decode(data)
+
+
+def _steps_data(figure, runs, seed, backend, Ks, points, curve_points, progress) -> StepsPanel:
     import warnings
     from ..montecarlo.simulate import SimulationInterrupted, check_runs, simulate
     from ..numeric.losses import steps_loss_function
@@ -200,7 +252,7 @@ def steps_table(panels) -> str:
     return "\n".join(out)
 
 
-def render_steps(panels):
+def render_steps_figure(panels):
     """The matplotlib figure: one row per panel, columns alpha_t*(K), L(alpha_t*)(K), L(alpha)."""
     import matplotlib
     matplotlib.use("Agg")
@@ -247,7 +299,7 @@ def draw_steps(out_dir, runs: int = 500, seed: int | None = 0, backend: str = "n
     from pathlib import Path
     data = panels or [steps_data(f, runs=runs, seed=seed, backend=backend, Ks=Ks,
                                  points=points, progress=progress) for f in STEPS_PANELS]
-    fig = render_steps(data)
+    fig = render_steps_figure(data)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = []
@@ -261,8 +313,9 @@ def draw_steps(out_dir, runs: int = 500, seed: int | None = 0, backend: str = "n
     return paths, data
 
 
-#: runs per point of the K-step figure: default, --quick
-STEPS_RUNS, STEPS_QUICK_RUNS = 500, 100
+#: runs per point of the K-step figure: ``figures --steps`` (and ``report --full``), --quick,
+#: and the report's default (its panels then take about 40 s cold, read back when warm)
+STEPS_RUNS, STEPS_QUICK_RUNS, REPORT_STEPS_RUNS = 500, 20, 50
 
 
 @dataclass(frozen=True)
@@ -289,12 +342,14 @@ class StepsRun:
 def run_steps_figure(out_dir, runs=None, seed: int | None = 0, backend: str = "numpy", *,
                      quick: bool = False, progress: bool = False) -> StepsRun:
     """``symmaml figures --steps``: options checked, ``out_dir`` prepared, both panels
-    simulated and drawn (``quick``: :data:`STEPS_QUICK_RUNS` runs, 13 alpha points)."""
+    simulated and drawn (``quick``: :data:`STEPS_QUICK_RUNS` runs, K_t in
+    :data:`STEPS_QUICK_K`, 9 alpha points)."""
     from ..io import prepare_dir
     from .paper import check_options
     check_options(list(STEPS_PANELS), runs, seed, backend, quick)
     runs = runs if runs is not None else (STEPS_QUICK_RUNS if quick else STEPS_RUNS)
     prepare_dir(out_dir)
     paths, panels = draw_steps(out_dir, runs=runs, seed=seed, backend=backend,
-                               progress=progress, points=13 if quick else 25)
+                               progress=progress, points=9 if quick else 25,
+                               Ks=STEPS_QUICK_K if quick else STEPS_K)
     return StepsRun(paths, panels)

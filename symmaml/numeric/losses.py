@@ -138,16 +138,32 @@ def loss_function(theorem, backend="numpy") -> CheckedFunction:
     return derived_function(theorem, "loss", backend)
 
 
-def theorem3_evaluator(Sigma, Sigma_w, F="gaussian", backend="numpy", **kw) -> CheckedFunction:
+def theorem3_evaluator(Sigma, Sigma_w, F="gaussian", backend="numpy", steps_t=1, steps_r=1,
+                       **kw) -> CheckedFunction:
     """Theorem 3's loss (Eq. 14) at numeric Sigma, Sigma_w (and F; ``"gaussian"`` for
     the Gaussian value), as a function of alpha_t, alpha_r, n_t, n_v, n_r, m, sigma.
 
     Works in Sigma's eigenbasis (one eigendecomposition); the matrices are checked
     (symmetric; Sigma, Sigma_w positive semi-definite), and every call checks the scalars
     and the regime with p = Sigma's size (a :class:`CheckedFunction` around the
-    :class:`~symmaml.numeric.traces.TraceEvaluator`)."""
+    :class:`~symmaml.numeric.traces.TraceEvaluator`).
+
+    ``steps_t``, ``steps_r`` > 1: the K-step loss of Theorem 3 for Gaussian inputs
+    (:func:`symmaml.theory.steps.derive_general`), where F does not appear (``F`` must then
+    be ``"gaussian"``)."""
     from ..theory.model import F as F_sym, Sigma as S_sym, Sigma_w as Sw_sym
+    from ..theory.steps import check_steps
     Sigma = np.asarray(Sigma, dtype=float)
+    K = (check_steps("steps_t", steps_t), check_steps("steps_r", steps_r))
+    if K != (1, 1):
+        if not (isinstance(F, str) and F == "gaussian"):
+            raise ValueError("F: the K-step Theorem 3 is derived for Gaussian inputs only; "
+                             "pass F='gaussian'")
+        ev = TraceEvaluator(theory.loss(3, *K), {S_sym: Sigma,
+                                                 Sw_sym: np.asarray(Sigma_w, float)},
+                            scalars=_T3_SCALARS, basis=S_sym, backend=backend,
+                            psd=(S_sym, Sw_sym), **kw)
+        return CheckedFunction(ev, "3", fixed={"p": np.asarray(float(ev.p))})
     if isinstance(F, str):
         if F != "gaussian":
             raise ValueError(f"F must be a matrix or 'gaussian', got {F!r}")

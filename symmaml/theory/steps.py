@@ -27,7 +27,7 @@ from functools import lru_cache
 from sympy import (Identity, MatrixSymbol, S, Symbol, Trace, ZeroMatrix, cancel, expand,
                    sqrt)
 
-from ..moments import (GaussianMatrix, expectation, gaussian_matrix, identity_coefficient,
+from ..moments import (CostLimitError, GaussianMatrix, expectation, gaussian_matrix, identity_coefficient,
                        moments_equal, symmetric_matrix)
 from ..moments.polynomial import W, check_cost, polynomial_expectation
 from ..symbols import alpha_r, alpha_t, delta_sq, m, n_r, n_t, n_v, nu, p, sigma
@@ -38,8 +38,12 @@ from .regime import REGIMES
 
 __all__ = ["check_steps", "inner_loop", "derive", "test_loss", "MAX_STEPS", "degree"]
 
-#: the theorems with a K-step derivation (Sigma = I); Theorem 3 (general Sigma) has none
+#: the theorems whose K-step derivation uses the stand-in path (Sigma = I)
 DERIVED_FOR = ("1", "2")
+#: the general-Sigma theorem, derived on the full model with Gaussian inputs (derive_general)
+GENERAL = ("3",)
+#: the largest K of derive_general (the generic engine with a covariance: degree 2K + 1)
+MAX_GENERAL_STEPS = 5
 #: degree in W of the training averages per inner step: Lemma 2 (p > n_v m) needs E[A^{2K}],
 #: Lemma 3 (p < n_v m) E[A^{4K}] and E[A^{2K} Tr A^{2K}]
 _DEGREE_PER_STEP = {"over": 2, "under": 4}
@@ -232,10 +236,11 @@ def derive(theorem: str, steps_t: int = 1, steps_r: int = 1, n_t_value=None, n_r
     cannot reach in reasonable time, with the estimate.
     """
     theorem = str(theorem)
-    if theorem not in DERIVED_FOR:
-        raise ValueError(f"K-step MAML is derived for Theorems 1 and 2 (Sigma = I); "
-                         f"Theorem {theorem} (general Sigma) takes steps_t = steps_r = 1")
     K_t, K_r = check_steps("steps_t", steps_t), check_steps("steps_r", steps_r)
+    if theorem in GENERAL:
+        return derive_general(K_t, K_r)
+    if theorem not in DERIVED_FOR:
+        raise ValueError(f"theorem must be one of 1, 2, 3; got {theorem!r}")
     if (n_t_value is None) != (p_value is None) and n_t_value is not None:
         raise ValueError("integer n_t needs an integer p")
     e_d, steps, extras = _training(theorem, K_t, n_t_value, p_value)
@@ -254,3 +259,94 @@ def derive(theorem: str, steps_t: int = 1, steps_r: int = 1, n_t_value=None, n_r
     return Derivation(f"{theorem} (K_t = {K_t}, K_r = {K_r})",
                       assumptions + f"; K_t = {K_t} inner steps, K_r = {K_r} adaptation steps",
                       tuple(list(test_steps) + steps + [final]), loss, extras=extras)
+
+
+def _general_side(K, alpha, n, tag):
+    """(H, N) = (E[A^K Sigma A^K], E Tr(S^T Sigma S)) for Gaussian rows with covariance
+    Sigma, A = I - alpha/n X^T X, S = alpha/n sum_{j<K} A^j X^T (the K-step noise operator)."""
+    from .model import Sigma, inner_matrix
+    X = gaussian_matrix(f"X_{tag}K", n, p, cov=Sigma)
+    A = inner_matrix(X, alpha, n)
+    Q = sum((A ** j for j in range(1, K)), Identity(p))
+    Sop = alpha / n * Q * X.T
+    return expectation(A ** K * Sigma * A ** K), expectation(Trace(Sop.T * Sigma * Sop))
+
+
+@lru_cache(maxsize=None)
+def derive_general(K_t: int, K_r: int) -> Derivation:
+    """Theorem 3 (p > n_v m, omega0 = w0 = 0, general Sigma, Sigma_w) with K_t, K_r steps,
+    for **Gaussian** inputs (K > 1 needs moments of x of order 2K + 2, which the engine
+    computes for Gaussian rows; F does not appear).  The paper's steps (Eqs. 137-141) with
+    H = E[A^K Sigma A^K] (Eqs. 15-16 for K = 1 with F = F_G) and the noise term
+    E Tr(S^T Sigma S); each stated form is checked against the engine's average of the full
+    K-step model (as Theorem 3's own derivation does for K = 1)."""
+    from .model import Sigma, Sigma_w
+    K_t, K_r = check_steps("steps_t", K_t), check_steps("steps_r", K_r)
+    for name, K in (("steps_t", K_t), ("steps_r", K_r)):
+        if K > MAX_GENERAL_STEPS:
+            raise CostLimitError(f"{name} = {K}: Theorem 3 with K steps needs Gaussian moments "
+                                 f"of degree {2 * K + 1} with a general covariance; beyond "
+                                 f"K = {MAX_GENERAL_STEPS} the derivation takes too long "
+                                 "(minutes per average)")
+    Ht, Nt = _general_side(K_t, alpha_t, n_t, "t")
+    Hr, Nr = _general_side(K_r, alpha_r, n_r, "r")
+    D = display()
+    steps = [Step("15^K", f"H_t = E[A_t^{K_t} Sigma A_t^{K_t}] (Gaussian rows, engine)",
+                  Symbol("H_t"), Ht, "exact"),
+             Step("16^K", f"H_r = E[A_r^{K_r} Sigma A_r^{K_r}] (Gaussian rows, engine)",
+                  Symbol("H_r"), Hr, "exact"),
+             Step("noise^K", "E Tr(S^T Sigma S), S = alpha/n sum_{j<K} A^j X^T",
+                  Symbol("N_t"), Nt, "exact"),
+             Step("noise^K", "E Tr(S_r^T Sigma S_r)", Symbol("N_r"), Nr, "exact")]
+    # the test average of the full K_r-step test task, checked against its stated form
+    from .common import d_vector
+    Xr = gaussian_matrix("X_r", n_r, p, cov=Sigma)
+    Xs = gaussian_matrix("X_s", Symbol("n_s"), p, cov=Sigma)
+    from .model import inner_matrix
+    Ar = inner_matrix(Xr, alpha_r, n_r)
+    Qr = sum((Ar ** j for j in range(1, K_r)), Identity(p))
+    zr, zs = sigma * gaussian_matrix("z_r", n_r, 1), sigma * gaussian_matrix("z_s", Symbol("n_s"), 1)
+    dw = gaussian_matrix("g_test", 1, p, cov=Sigma_w).T
+    err = Ar ** K_r * (dw - d_vector) - alpha_r / n_r * Qr * Xr.T * zr
+    u = Xs * err + zs
+    avg = expectation(Trace(u.T * u) / (2 * Symbol("n_s")))
+    form = (sigma ** 2 / 2 * (1 + Nr) + Trace(Sigma_w * Hr) / 2
+            + Trace(Hr * d_vector * d_vector.T) / 2)
+    if not moments_equal(avg, form):
+        raise AssertionError("K-step test average is not of the form of Eq. 123")
+    steps.append(Step("115-124^K", "average over the test task (exact)", D["L"], form, "exact",
+                      note="checked against the engine's average of the full K_r-step test task"))
+    # training: B_i = X_v A_t^{K_t}; Eqs. 137-139 checked on the full model
+    Xt = gaussian_matrix("X_t1", n_t, p, cov=Sigma)
+    Xv = gaussian_matrix("X_v1", n_v, p, cov=Sigma)
+    At = inner_matrix(Xt, alpha_t, n_t)
+    Qt = sum((At ** j for j in range(1, K_t)), Identity(p))
+    B = Xv * At ** K_t
+    w = gaussian_matrix("g1", 1, p, cov=Sigma_w).T
+    zt, zv = sigma * gaussian_matrix("z_t1", n_t, 1), sigma * gaussian_matrix("z_v1", n_v, 1)
+    gamma = B * w - alpha_t / n_t * Xv * Qt * Xt.T * zt + zv
+    Gamma = expectation(gamma * gamma.T, over=[_gauss(x) for x in (w, zt, zv)])
+    M = symmetric_matrix("M", p)
+    c_gamma = Trace(Sigma_w * Ht) + sigma ** 2 * (1 + Nt)
+    for got, want, eq in ((identity_coefficient(expectation(B * B.T)), Trace(Ht), "137"),
+                          (identity_coefficient(expectation(Gamma)), c_gamma, "138"),
+                          (identity_coefficient(expectation(B * M * B.T)), Trace(M * Ht), "139")):
+        if not moments_equal(got, want):
+            raise AssertionError(f"Eq. {eq} with K steps: engine average is not of the stated form")
+    I = Identity(n_v * m)
+    steps += [Step("137^K", "B B^T", D["B"] * D["B"].T, Trace(Ht) * I, "approximation",
+                   "O(xi^{1/2})"),
+              Step("138^K", "Gamma", D["Gamma"], c_gamma * I, "approximation", "O(xi^{-1/2})"),
+              Step("139^K", "B H_r B^T", D["B"] * D["H_r"] * D["B"].T, Trace(Hr * Ht) * I,
+                   "approximation", "O(xi^{1/2})"),
+              Step("140^K", "(B B^T)^-1 by Taylor expansion", (D["B"] * D["B"].T) ** -1,
+                   I / Trace(Ht), "approximation", "O(xi^{-3/2})")]
+    e_h = n_v * m * Trace(Hr * Ht) * c_gamma / Trace(Ht) ** 2
+    steps.append(Step("141^K", "E Tr(H_r omega* omega*^T)", Trace(D["H_r"] * D["omega"] * D["omega"].T),
+                      e_h, "approximation", "O(xi^{-3/2})"))
+    loss = sigma ** 2 / 2 * (1 + Nr) + Trace(Sigma_w * Hr) / 2 + e_h / 2
+    steps.append(Step("14^K", "average test loss", D["L"], loss, "approximation", "O(xi^{-3/2})"))
+    return Derivation(f"3 (K_t = {K_t}, K_r = {K_r})",
+                      "p > n_v m; omega0 = w0 = 0; Gaussian inputs (covariance Sigma); "
+                      f"K_t = {K_t} inner steps, K_r = {K_r} adaptation steps",
+                      tuple(steps), loss, extras={"H_t": Ht, "H_r": Hr, "N_t": Nt, "N_r": Nr})

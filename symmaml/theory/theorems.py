@@ -189,11 +189,13 @@ class Theorem:
                     and all(c == 0 for c in nlow))
             ok &= bool(good)
         lines.append(f"A^K = 1 - K k W + O(k^2) and S S^T = O(k^2) for K = 1..{max_steps}: {ok}")
-        base = self.dloss_dalpha_t_at_zero(1, steps_r)
+        # the one-step loss of the same derivation (for Theorem 3: Gaussian inputs, no F)
+        L1 = self.expand_traces(_steps.derive(self.key, 1, steps_r).result)
+        base = diff(L1, alpha_t).subs(alpha_t, 0)
         for K in range(2, max_steps + 1):
-            L = self.loss(K, steps_r)
+            L = self.expand_traces(self.loss(K, steps_r))
             direct = diff(L, alpha_t).subs(alpha_t, 0)
-            same = cancel(direct - K * base) == 0
+            same = cancel(self.expand_traces(direct - K * base)) == 0
             ok &= bool(same)
             lines.append(f"K_t = {K}: d/d alpha_t of the derived K-step loss at 0 equals "
                          f"{K} x the one-step value: {same}")
@@ -416,6 +418,14 @@ class Theorem3(Theorem):
     def _evaluable(self, L):
         """Traces of explicit matrices expanded and evaluated (``doit``)."""
         return expand_traces(L).doit() if L.has(Trace) else L
+
+    @lru_cache(maxsize=None)
+    def dloss_dalpha_t_at_zero(self, steps_t=1, steps_r=1):
+        """dL/d alpha_t at alpha_t = 0 of Eq. 14 (traces expanded); with K steps, of the
+        K-step loss (Gaussian inputs, :func:`~symmaml.theory.steps.derive_general`),
+        differentiated directly."""
+        L = self.expand_traces(self.loss(steps_t, steps_r))
+        return factor(cancel(expand_traces(diff(L, alpha_t).subs(alpha_t, 0))))
 
     @lru_cache(maxsize=None)
     def optimal_alpha_r(self):

@@ -146,9 +146,32 @@ def test_bad_steps_are_refused(bad):
         theory.derivation(2, steps_r=bad)
 
 
-def test_theorem3_steps_refused_and_cost_guard():
-    with pytest.raises(ValueError, match="Theorem 3"):
-        theory.loss(3, steps_t=2)
+def test_theorem3_one_step_general_derivation_is_eq14_with_gaussian_F():
+    from symmaml.theory.algebra import expand_traces
+    from symmaml.theory.model import F
+    a = steps.derive_general(1, 1).result
+    b = theory.loss(3).xreplace({F: theory.gaussian_F()})
+    assert cancel(expand_traces(a - b)) == 0
+    assert not theory.loss(3, steps_t=2).has(F)          # Gaussian inputs for K > 1
+
+
+def test_theorem3_derivative_at_zero_is_K_times_one_step():
+    assert theory.theorem(3).steps_derivative_proof(2).holds
+
+
+def test_theorem3_two_steps_numerically_against_direct_matrices():
+    """K = 2 Theorem 3 at explicit Sigma = I, Sigma_w = nu^2/p I equals Theorem 1's K = 2."""
+    from sympy import Identity
+    from symmaml.theory import specialise
+    L3 = theory.loss(3, steps_t=2)
+    L3 = specialise(L3, Sigma_value=Identity(p), Sigma_w_value=nu ** 2 / p * Identity(p))
+    L1 = theory.loss(1, steps_t=2).subs(Symbol("delta_sq"), 0)
+    assert cancel(L3 - L1) == 0
+
+
+def test_cost_guard():
+    with pytest.raises(CostLimitError, match="steps_t = 6"):
+        theory.loss(3, steps_t=6)
     with pytest.raises(CostLimitError, match="steps_t = 12.*estimated cost"):
         theory.loss(2, steps_t=12)
     with pytest.raises(ValueError, match="exceeds 1000"):
