@@ -2,8 +2,8 @@
 
 No closed form in a symbolic K was found for the Wishart averages (E[A^{2K}] is a sum over
 the moments of W of degree up to 2K), so the K-step theorems are written out for K = 2 and
-3 (Theorem 1) and K = 2 (Theorem 2; K = 3 is computed by ``theory.loss(2, steps_t=3)`` but
-runs to pages), together with what holds for every K: the K-step map (derived by
+3 (Theorem 1), K = 2 (Theorem 2; K = 3 is computed by ``theory.loss(2, steps_t=3)`` but
+runs to pages) and Theorem 3's H_t at K = 2, together with what holds for every K: the K-step map (derived by
 iteration), dL/d alpha_t(0) = K_t x the one-step value (proved), and the phase statement.
 """
 from __future__ import annotations
@@ -44,6 +44,10 @@ def steps_items() -> list:
         rows = [(n, lhs, _form(d.extras[n])) for n, lhs in names]
         out.append((f"Theorem {t}, K_t = {K} (K_r = 1): the Lemma {2 if t == '1' else 3} "
                     "averages", rows))
+    d3 = theory.derivation(3, steps_t=2)
+    out.append(("Theorem 3, K_t = 2 (Gaussian inputs, general Sigma): Eqs. 15 and 138 extended",
+                [("H_t", r"H_t = \mathbb{E}[A_t^2 \Sigma A_t^2]", d3.extras["H_t"]),
+                 ("N_t", r"\mathbb{E}\,\mathrm{Tr}(S_t^T \Sigma S_t)", _form(d3.extras["N_t"]))]))
     for K in (2, 3):
         L_test = theory.steps.test_loss(K)[0]
         from ..theory.common import E_d_sq
@@ -53,6 +57,7 @@ def steps_items() -> list:
         out.append((f"Test side, K_r = {K} (Eqs. 59-65 with A_r^{K})", rows))
     T1, T2 = theory.theorem(1), theory.theorem(2)
     proofs = [T1.steps_derivative_proof(4), T2.steps_derivative_proof(3),
+              theory.theorem(3).steps_derivative_proof(2),
               T1.steps_phase(3, 2), T2.steps_phase(3, 2)]
     out.append(("For every K", [(p.claim, "", "\n".join(p.steps)
                                  + f"\n=> {'proved' if p.holds else 'NOT proved'}")
