@@ -264,6 +264,7 @@ def derive(theorem: str, steps_t: int = 1, steps_r: int = 1, n_t_value=None, n_r
                       tuple(list(test_steps) + steps + [final]), loss, extras=extras)
 
 
+@lru_cache(maxsize=None)
 def _general_side(K, alpha, n, tag):
     """(H, N) = (E[A^K Sigma A^K], E Tr(S^T Sigma S)) for Gaussian rows with covariance
     Sigma, A = I - alpha/n X^T X, S = alpha/n sum_{j<K} A^j X^T (the K-step noise operator)."""
