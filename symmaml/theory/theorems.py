@@ -13,7 +13,10 @@ methods give everything derived from one theorem::
 
     and ``T.loss()`` (Eq. 9), ``T.derivation().steps`` (Eqs. 59-65 ... 86-94),
     ``T.dloss_dalpha_t_at_zero()``, ``T.optimal_alpha_r()``, ``T.phase()``,
-    ``T.argmin_alpha_t(values)``.
+    ``T.argmin_alpha_t(values)``; with K-step MAML (beyond the paper)
+    ``T.loss(steps_t=K_t, steps_r=K_r)``, ``T.derivation(steps_t, steps_r)``,
+    ``T.steps_derivative_proof()``, ``T.steps_phase(K_t)``, ``T.argmin_alpha_r(values,
+    steps_r=K)`` (:mod:`symmaml.theory.steps`).
 
 * :class:`Theorem1` -- overparameterized, Sigma = I (Eqs. 5-8), with the closed-form
   stationary points in alpha_t (Eq. 8, :meth:`Theorem1.alpha_t_extrema`);
@@ -165,7 +168,6 @@ class Theorem:
         if (K_t, K_r) == (1, 1):
             L = self.expand_traces(self.loss())
             return factor(cancel(diff(L, alpha_t).subs(alpha_t, 0)))
-        _steps.derive(self.key, 1, 1)               # Theorem 3: refused with the reason
         L_test = _steps.test_loss(K_r)[0]
         e_d = self.derivation().extras["E_d_sq"]
         return factor(cancel(K_t * diff(L_test, E_d_sq) * diff(e_d, alpha_t).subs(alpha_t, 0)))
@@ -432,6 +434,16 @@ class Theorem3(Theorem):
         """Closed-form argmin of Eq. 14 over alpha_r (it is quadratic there): ``(value,
         None)``; no positivity proof, the optimum depends on Sigma, Sigma_w, F."""
         return quadratic_argmin(self.expand_traces(self.loss()), alpha_r), None
+
+    def steps_phase(self, steps_t: int, steps_r: int = 1) -> Proof:
+        """With K steps (Gaussian inputs): dL/d alpha_t(0) is K_t times the one-step value
+        (:meth:`steps_derivative_proof`), so its sign -- which depends on Sigma, Sigma_w --
+        is the one-step sign for every K_t: stated, not proved."""
+        d0 = self.dloss_dalpha_t_at_zero(steps_t, steps_r)
+        return Proof(f"sign of dL/d alpha_t at 0 (Theorem 3, K_t = {steps_t}, K_r = {steps_r})",
+                     (f"dL/d alpha_t(0) = {d0}",
+                      "= K_t x the one-step value of the same (Gaussian) derivation; its sign "
+                      "depends on Sigma, Sigma_w: evaluate it numerically"), False)
 
     def phase(self) -> Proof:
         """The sign of dL/d alpha_t at 0 depends on Sigma, Sigma_w, F: stated, not proved."""
