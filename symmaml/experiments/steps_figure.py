@@ -71,7 +71,7 @@ def _kw(fig):
     return kw
 
 
-def theory_argmins(figure, K: int, lo: float, hi: float, points: int = 301):
+def theory_argmins(figure, K: int, lo: float, hi: float, points: int = 121):
     """(global argmin, min, best negative argmin, its min) of the K-step theory over
     [lo, hi] at alpha_r = the figure's fixed rate: a grid scan refined by bounded Brent."""
     from scipy.optimize import minimize_scalar
