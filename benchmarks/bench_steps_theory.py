@@ -50,7 +50,7 @@ def baseline(K):
     from sympy import Identity, Rational
     from symmaml.moments import expectation, gaussian_matrix, symmetric_matrix, GaussianMatrix
     from symmaml.moments import clear_caches
-    from symmaml.moments.polynomial import W, polynomial_expectation
+    from symmaml.moments.polynomial import polynomial_expectation
     from symmaml.symbols import alpha_t, n_t, n_v, nu, p, sigma
     from symmaml.theory.model import inner_matrix
     from symmaml.theory.steps import inner_loop

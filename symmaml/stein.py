@@ -22,6 +22,7 @@ and the theory's fixed-size evaluation use.  This is the one home of the recurre
 """
 from __future__ import annotations
 
+import numbers
 from functools import lru_cache
 
 __all__ = ["Recurrence", "coefficient_at", "trace_moment_at"]
@@ -96,15 +97,14 @@ def _int_recurrence(n: int, p: int) -> Recurrence:
 
 
 def _check_size(name, value):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return value
+    return int(value)
 
 
 def coefficient_at(k: int, traces: tuple = (), *, n: int, p: int) -> int:
     """The exact integer c_k(L) at sizes ``n``, ``p``: E[W^k prod Tr W^l] = c I_p."""
-    return _int_recurrence(_check_size("n", int(n) if not isinstance(n, bool) else n),
-                           _check_size("p", int(p) if not isinstance(p, bool) else p))(
+    return _int_recurrence(_check_size("n", n), _check_size("p", p))(
         int(k), tuple(int(t) for t in traces))
 
 

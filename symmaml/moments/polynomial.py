@@ -21,8 +21,8 @@ from __future__ import annotations
 from functools import lru_cache
 from itertools import product
 
-from sympy import (Add, Identity, MatAdd, MatMul, MatPow, MatrixSymbol, Mul, Poly, Pow, QQ, S,
-                   Symbol, Trace, Transpose, expand, sympify)
+from sympy import (Add, Identity, MatAdd, MatMul, MatPow, Mul, Pow, QQ, S, Symbol, Trace,
+                   Transpose, expand, sympify)
 from sympy.polys.rings import ring
 
 from .. import stein

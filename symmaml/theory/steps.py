@@ -26,14 +26,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from sympy import (Identity, MatrixSymbol, S, Symbol, Trace, ZeroMatrix, cancel, expand,
-                   sqrt)
+from sympy import Identity, MatrixSymbol, S, Symbol, Trace, ZeroMatrix, expand, sqrt
 
-from ..moments import (CostLimitError, GaussianMatrix, expectation, gaussian_matrix, identity_coefficient,
-                       moments_equal, symmetric_matrix)
+from ..arguments import MAX_STEPS, check_steps
+from ..moments import (CostLimitError, GaussianMatrix, expectation, gaussian_matrix,
+                       identity_coefficient, moments_equal, symmetric_matrix)
 from ..moments.polynomial import W, check_cost, polynomial_expectation
 from ..symbols import alpha_r, alpha_t, delta_sq, m, n_r, n_t, n_v, nu, p, sigma
-from ..arguments import MAX_STEPS, check_steps
 from .common import E_d_sq, d_vector
 from .derivation import Derivation, Step, display
 from .model import Sigma, Sigma_w, inner_matrix
@@ -96,22 +95,6 @@ def _isotropic(name, norm_sq):
     """A p x 1 vector of squared norm ``norm_sq`` on average, isotropic: valid in place of a
     fixed vector d wherever only d^T E[f(W)] d = e(f) |d|^2 survives (Sigma = I)."""
     return sqrt(norm_sq / p) * gaussian_matrix(name, 1, p).T
-
-
-def _sizes(values, n_name):
-    """Integer sizes (n, p) for the W-average when both are given as ints, else None."""
-    def as_int(v):
-        try:
-            f = float(v)
-        except (TypeError, ValueError):
-            return None
-        return int(f) if f.is_integer() and f >= 1 else None
-    if values is None:
-        return None, None
-    n, pp = as_int(values.get(n_name)), as_int(values.get("p"))
-    if n is None or pp is None:
-        return None, None
-    return n, pp
 
 
 @lru_cache(maxsize=None)

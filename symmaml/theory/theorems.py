@@ -306,8 +306,8 @@ class IsotropicTheorem(Theorem):
         pos1 = is_positive(d1, (delta_sq,))
         h_k = cancel(2 * diff(_steps.test_loss(K_r)[0], E_d_sq))
         steps = (f"dL/d alpha_t(0) at K_t = {K_t}, K_r = {K_r}: {dk}",
-                 f"= K_t h_r^(K_r) / h_r^(1) x the one-step value, with h_r^(K) = "
-                 f"E[Tr A_r^(2K)]/p > 0 (a mean of even powers of a symmetric matrix)",
+                 "= K_t h_r^(K_r) / h_r^(1) x the one-step value, with h_r^(K) = "
+                 "E[Tr A_r^(2K)]/p > 0 (a mean of even powers of a symmetric matrix)",
                  f"the one-step value {d1} is positive for every sigma > 0: {pos1}",
                  "so alpha_t = 0 is never optimal and the loss decreases as alpha_t goes "
                  "below 0, for every K; the global minimum is found numerically "

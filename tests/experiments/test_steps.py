@@ -19,7 +19,6 @@ def test_vertex_of_a_parabola():
 def test_theory_curve_with_steps_is_the_steps_loss():
     from symmaml import theory
     from sympy import Symbol
-    import warnings
     at = np.array([-0.5, 0.0, 0.3])
     got = theory_curve("2b", at, 0.2, steps_t=2)
     fig = sf.FIGURES["2b"]

@@ -5,7 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
-from sympy import Identity, Rational, Symbol, cancel, expand, lambdify
+from sympy import Identity, Rational, Symbol, cancel, lambdify
 
 from symmaml import theory
 from symmaml.moments import CostLimitError, expectation, gaussian_matrix, identity_coefficient
