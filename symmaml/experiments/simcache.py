@@ -17,35 +17,53 @@ import numpy as np
 
 from ..moments.cache import disk_cached
 
-__all__ = ["cached_validation"]
+__all__ = ["cached_validation", "encode", "decode"]
 
 _NAMESPACE = "validation"
 
 
-def _encode(result) -> dict:
-    out = {}
-    for f in dataclasses.fields(result):
-        v = getattr(result, f.name)
-        if isinstance(v, np.ndarray):
-            v = {"ndarray": v.tolist(), "dtype": str(v.dtype)}
-        elif isinstance(v, tuple):
-            v = {"tuple": list(v)}
-        elif isinstance(v, (np.floating, np.integer, np.bool_)):
-            v = v.item()
-        out[f.name] = v
+def _array_list(v: np.ndarray):
+    """Nested lists of a NumPy array, NaN as None (JSON has no NaN)."""
+    if v.dtype.kind == "f" and not np.all(np.isfinite(v)):
+        if np.any(np.isinf(v)):
+            raise ValueError("an infinite value cannot be stored as JSON data")
+        return np.where(np.isnan(v), None, v.astype(object)).tolist()
+    return v.tolist()
+
+
+def _encode_value(v):
+    if isinstance(v, np.ndarray):
+        return {"ndarray": _array_list(v), "dtype": str(v.dtype)}
+    if isinstance(v, tuple):
+        return {"tuple": list(v)}
+    if isinstance(v, (np.floating, np.integer, np.bool_)):
+        return v.item()
+    if isinstance(v, dict) and v and all(isinstance(k, (int, np.integer)) for k in v):
+        return {"intdict": [[int(k), _encode_value(x)] for k, x in v.items()]}
+    return v
+
+
+def _decode_value(v):
+    if isinstance(v, dict) and set(v) == {"ndarray", "dtype"}:
+        return np.asarray(v["ndarray"], dtype=np.dtype(v["dtype"]))   # None -> NaN for floats
+    if isinstance(v, dict) and set(v) == {"tuple"}:
+        return tuple(v["tuple"])
+    if isinstance(v, dict) and set(v) == {"intdict"}:
+        return {int(k): _decode_value(x) for k, x in v["intdict"]}
+    return v
+
+
+def encode(result) -> dict:
+    """A dataclass instance as JSON data: arrays as nested lists (NaN as None) with their
+    dtype, tuples and int-keyed dicts tagged; refuses what would not round-trip."""
+    out = {f.name: _encode_value(getattr(result, f.name)) for f in dataclasses.fields(result)}
     json.dumps(out, allow_nan=False)     # refuse what would not round-trip as JSON data
     return out
 
 
-def _decode(cls, data: dict):
-    kw = {}
-    for k, v in data.items():
-        if isinstance(v, dict) and set(v) == {"ndarray", "dtype"}:
-            v = np.asarray(v["ndarray"], dtype=np.dtype(v["dtype"]))
-        elif isinstance(v, dict) and set(v) == {"tuple"}:
-            v = tuple(v["tuple"])
-        kw[k] = v
-    return cls(**kw)
+def decode(cls, data: dict):
+    """The ``cls`` instance that :func:`encode` stored as ``data``."""
+    return cls(**{k: _decode_value(v) for k, v in data.items()})
 
 
 def cached_validation(fig, compute, *, runs, seed, estimator, alphas, backend):
@@ -66,13 +84,13 @@ def cached_validation(fig, compute, *, runs, seed, estimator, alphas, backend):
     def run():
         res = compute()
         computed.append(res)
-        return _encode(res)
+        return encode(res)
 
     data = disk_cached(_NAMESPACE, key, run,
                        check=lambda v: isinstance(v, dict) and set(v) == names)
     if computed:
         return computed[0], False
     try:
-        return _decode(ValidationResult, data), True
+        return decode(ValidationResult, data), True
     except (TypeError, ValueError):      # a well-formed entry of a wrong shape: recompute
         return compute(), False

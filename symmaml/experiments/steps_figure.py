@@ -114,33 +114,6 @@ def _argmin(a, y):
     return _vertex(a, y, int(np.argmin(y)))
 
 
-def _encode(d: StepsPanel) -> dict:
-    import dataclasses
-    out = {}
-    for f in dataclasses.fields(d):
-        v = getattr(d, f.name)
-        if isinstance(v, np.ndarray):
-            v = {"ndarray": [None if not np.isfinite(x) else float(x) for x in v.ravel()]
-                 if v.dtype.kind == "f" else v.ravel().tolist(), "shape": list(v.shape),
-                 "dtype": str(v.dtype)}
-        elif f.name == "curves":
-            v = {str(k): [float(x) for x in c] for k, c in v.items()}
-        out[f.name] = v
-    return out
-
-
-def _decode(data: dict) -> StepsPanel:
-    kw = {}
-    for k, v in data.items():
-        if isinstance(v, dict) and set(v) == {"ndarray", "shape", "dtype"}:
-            v = np.asarray([np.nan if x is None else x for x in v["ndarray"]],
-                           dtype=np.dtype(v["dtype"])).reshape(v["shape"])
-        elif k == "curves":
-            v = {int(K): np.asarray(c, dtype=float) for K, c in v.items()}
-        kw[k] = v
-    return StepsPanel(**kw)
-
-
 def steps_data(figure, runs: int = 500, seed: int | None = 0, backend: str = "numpy", *,
                Ks=STEPS_K, points: int = 25, curve_points: int = 121,
                progress: bool = False) -> StepsPanel:
@@ -151,6 +124,7 @@ def steps_data(figure, runs: int = 500, seed: int | None = 0, backend: str = "nu
     nothing changed reads them back; ``seed=None`` is never cached."""
     import json
     from ..moments.cache import disk_cached
+    from .simcache import decode, encode
     compute = lambda: _steps_data(figure, runs, seed, backend, Ks, points, curve_points,
                                   progress)
     if seed is None:
@@ -161,9 +135,9 @@ def steps_data(figure, runs: int = 500, seed: int | None = 0, backend: str = "nu
                       "params": FIGURES[figure].params}, sort_keys=True, default=str)
     import dataclasses
     names = {f.name for f in dataclasses.fields(StepsPanel)}
-    data = disk_cached("steps_figure", key, lambda: _encode(compute()),
+    data = disk_cached("steps_figure", key, lambda: encode(compute()),
                        check=lambda v: isinstance(v, dict) and set(v) == names)
-    return _decode(data)
+    return decode(StepsPanel, data)
 
 
 def _steps_data(figure, runs, seed, backend, Ks, points, curve_points, progress) -> StepsPanel:

@@ -90,37 +90,27 @@ def theory_curve(figure, alpha_t, alpha_r, steps_t=1, steps_r=1, **overrides) ->
     P = {**fig.params, **overrides}
     at = np.asarray(alpha_t, dtype=float)
     ar = np.asarray(alpha_r, dtype=float)
-    if (steps_t, steps_r) != (1, 1) and fig.has_matrices:
-        if "nu" in overrides:
-            raise ValueError("overriding nu at Fig. 4 with K steps is not supported")
-        kw = {k: P[k] for k in ("n_t", "n_v", "n_r", "m", "sigma")}
-        out = fig.theorem3_evaluator(steps_t, steps_r)(alpha_t=at, alpha_r=ar, **kw)
-        return np.broadcast_to(np.asarray(out, dtype=float),
-                               np.broadcast_shapes(at.shape, ar.shape)).copy()
-    if (steps_t, steps_r) != (1, 1):
-        from ..numeric.losses import steps_loss_function
-        kw = dict(P)
-        if fig.theorem_object.regime == "over":
-            kw["delta_sq"] = overrides.get("delta_sq", fig.delta_sq)
-        out = steps_loss_function(fig.theorem, steps_t, steps_r, **kw)(at, ar)
-        return np.broadcast_to(np.asarray(out, dtype=float),
-                               np.broadcast_shapes(at.shape, ar.shape)).copy()
+    steps = (steps_t, steps_r) != (1, 1)
     if fig.has_matrices:
         if "nu" in overrides:
+            if steps:
+                raise ValueError("overriding nu at Fig. 4 with K steps is not supported")
             from ..numeric.losses import theorem3_evaluator
             S, Sw = fig.matrices()
             ev = theorem3_evaluator(S, Sw * (overrides["nu"] / fig.params["nu"]) ** 2)
         else:
-            ev = fig.theorem3_evaluator()        # built once per figure
+            ev = fig.theorem3_evaluator(steps_t, steps_r)        # built once per figure
         kw = {k: P[k] for k in ("n_t", "n_v", "n_r", "m", "sigma")}
         out = ev(alpha_t=at, alpha_r=ar, **kw)
     else:
-        from ..numeric.losses import loss_function
-        f = loss_function(fig.theorem)
+        from ..numeric.losses import loss_function, steps_loss_function
         kw = dict(P)
-        if "delta_sq" in f.arg_names:
+        if fig.theorem_object.regime == "over":
             kw["delta_sq"] = overrides.get("delta_sq", fig.delta_sq)
-        out = f(alpha_t=at, alpha_r=ar, **kw)
+        if steps:
+            out = steps_loss_function(fig.theorem, steps_t, steps_r, **kw)(at, ar)
+        else:
+            out = loss_function(fig.theorem)(alpha_t=at, alpha_r=ar, **kw)
     return np.broadcast_to(np.asarray(out, dtype=float), np.broadcast_shapes(at.shape, ar.shape)).copy()
 
 

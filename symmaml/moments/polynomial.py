@@ -59,14 +59,6 @@ def check_cost(degree: int, numeric: bool, what: str) -> None:
                       f"{'integer' if numeric else 'symbolic'} sizes)", lower_bound=not exact)
 
 
-@lru_cache(maxsize=None)
-def _moment_dict(k, traces, n, p):
-    """c_k(L) as {(e_n, e_p): int} (symbolic sizes) or an int (integer sizes)."""
-    if isinstance(n, int) and isinstance(p, int):
-        return stein.coefficient_at(k, traces, n=n, p=p)
-    return dict(wishart.wishart_coefficient(k, tuple(sorted(traces))))
-
-
 def _ring(exprs, sizes):
     """A polynomial ring over QQ in W, the coefficients' symbols and the symbolic sizes."""
     syms = set().union(*[e.free_symbols for e in exprs]) - {W} - set(sizes)
@@ -108,7 +100,7 @@ def wishart_polynomial(f, traces=(), *, n=None, p=None, what="f"):
     if numeric:
         total = R.zero
         for (k, tr), c in acc.items():
-            total += c * _moment_dict(k, tr, n, p)
+            total += c * stein.coefficient_at(k, tr, n=n, p=p)
         return total.as_expr()
     # symbolic sizes: one product per distinct moment, left unexpanded -- expanding the
     # degree-4K polynomials in (alpha, n, p) costs far more than it saves

@@ -227,7 +227,7 @@ def derive(theorem: str, steps_t: int = 1, steps_r: int = 1, n_t_value=None, n_r
         return derive_general(K_t, K_r)
     if theorem not in DERIVED_FOR:
         raise ValueError(f"theorem must be one of 1, 2, 3; got {theorem!r}")
-    if (n_t_value is None) != (p_value is None) and n_t_value is not None:
+    if n_t_value is not None and p_value is None:
         raise ValueError("integer n_t needs an integer p")
     e_d, steps, extras = _training(theorem, K_t, n_t_value, p_value)
     L_test, test_steps = test_loss(K_r, n_r_value if p_value is not None else None,

@@ -119,13 +119,13 @@ class Theorem:
         loop stops being meaningful: :func:`~symmaml.theory.regime.check_steps_values`.
         """
         K_t, K_r = _steps.check_steps("steps_t", steps_t), _steps.check_steps("steps_r", steps_r)
+        values = self.check(values) if values else {}
         if (K_t, K_r) == (1, 1):
             expr = self.derivation().result
         else:
-            checked = self.check(values) if values else {}
-            _regime.check_steps_values({str(k): v for k, v in checked.items()
+            _regime.check_steps_values({str(k): v for k, v in values.items()
                                         if getattr(v, "is_number", False)}, K_t, K_r)
-            ints = {str(k): int(v) for k, v in checked.items()
+            ints = {str(k): int(v) for k, v in values.items()
                     if str(k) in ("n_t", "n_r", "p") and getattr(v, "is_Integer", False)}
             pv = ints.get("p")
             expr = _steps.derive(self.key, K_t, K_r,
@@ -133,7 +133,6 @@ class Theorem:
                                  ints.get("n_r") if pv else None, pv).result
         if not values:
             return expr
-        values = self.check(values)
         by_name = {s.name: s for s in expr.free_symbols if hasattr(s, "name")}
         if (K_t, K_r) != (1, 1):        # sizes already used by the integer-size derivation
             by_name.update({name: Symbol(name) for name in ("n_t", "n_r", "p")})
