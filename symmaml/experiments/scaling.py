@@ -45,6 +45,12 @@ _SCALING = {
 }
 #: the theorems :func:`gap_scaling` covers
 SCALING_THEOREMS = tuple(d.theorem for d in _SCALING.values())
+#: order 2 (the finite-size theory): its residual is only measurable near the threshold,
+#: so Theorem 1 is swept from p = 12 (n_v m / p = 1/2) up, with n_t = p/2 as at Fig. 2
+_SCALING_ORDER2 = {
+    "1": _Design(1, (12, 16, 24, 32), (-1.0, 0.5, 1.0), FIG2_PARAMS,
+                 lambda base, k: dict(base, p=int(k), n_t=int(k) // 2), 1.0, "p"),
+}
 
 
 @dataclass(frozen=True)
@@ -82,6 +88,10 @@ class ScalingResult:
     params: dict
     steps_t: int = 1
     steps_r: int = 1
+    order: int = 1
+    #: with ``order=2``: the paper's theorem on the same simulations, ``{"rel_gap", "used",
+    #: "slopes", "slope_se", "slope", "slope_err", "chi2_dof"}``
+    order1: dict = None
 
     @property
     def clearly_negative(self) -> bool:
@@ -112,7 +122,8 @@ def _wls_slope(x, y, w):
 
 def gap_scaling(theorem, sizes=None, runs: int = 500, seed: int | None = 0, *, alphas=None,
                 estimator: str = "rao_blackwell", backend: str = "numpy",
-                progress: bool = False, steps_t: int = 1, steps_r: int = 1) -> ScalingResult:
+                progress: bool = False, steps_t: int = 1, steps_r: int = 1,
+                order: int = 1) -> ScalingResult:
     """Relative gap (mc - theory)/theory vs size, and its fitted log-log slope.
 
     Theorem 1: Fig. 2's parameters with p = 60 k, n_t = 30 k for k in ``sizes``
@@ -124,16 +135,27 @@ def gap_scaling(theorem, sizes=None, runs: int = 500, seed: int | None = 0, *, a
     ``steps_t``, ``steps_r``: K-step MAML in the simulation and the theory alike.
     ``runs`` must be at least 2; Ctrl-C raises :class:`~symmaml.montecarlo.SimulationInterrupted`
     (``completed``: the simulations of the sizes already done).
+
+    ``order=2``: the finite-size theory's residual (Theorem 1 only), swept where it is
+    measurable: p = 12, 16, 24, 32 with n_t = p/2, n_v m = 6 (default alphas -1, 0.5, 1;
+    alpha_t = 0 is exact); the paper's theorem on the same simulations is fitted too
+    (:attr:`ScalingResult.order1`).
     """
     runs = check_runs(runs)
     from .. import theory
+    from ..theory.finite_size import check_order
     from ..theory.steps import check_steps
+    order = check_order(order)
     steps_t, steps_r = check_steps("steps_t", steps_t), check_steps("steps_r", steps_r)
     K = {} if (steps_t, steps_r) == (1, 1) else dict(steps_t=steps_t, steps_r=steps_r)
+    designs = _SCALING if order == 1 else _SCALING_ORDER2
     try:
-        spec = _SCALING[theory.theorem(theorem).key]
+        spec = designs[theory.theorem(theorem).key]
     except (KeyError, ValueError):
-        raise ValueError(f"gap_scaling covers Theorems 1 and 2, got {theorem!r}") from None
+        raise ValueError(f"gap_scaling at order {order} covers Theorem(s) "
+                         f"{', '.join(designs)}, got {theorem!r}") from None
+    if order == 2 and K:
+        raise ValueError("order=2 is derived for one-step MAML only")
     t = spec.theorem
     sizes = np.asarray(spec.sizes if sizes is None else sizes, dtype=int)
     alphas = np.asarray(spec.alphas if alphas is None else alphas, float)
@@ -143,8 +165,9 @@ def gap_scaling(theorem, sizes=None, runs: int = 500, seed: int | None = 0, *, a
     size_name = spec.size_name
     from ..numeric.losses import loss_function
     f = loss_function(t)
+    f2 = loss_function(t, order=2) if order == 2 else None
     t0 = time.perf_counter()
-    gaps, ses, sims = [], [], []
+    gaps, ses, sims, gaps1 = [], [], [], []
     for k in sizes:
         P = make(k)
         where = f"gap scaling interrupted at {size_name} = {P[size_name]}"
@@ -163,15 +186,37 @@ def gap_scaling(theorem, sizes=None, runs: int = 500, seed: int | None = 0, *, a
         else:
             th = f(alpha_t=alphas, alpha_r=0.2, **kw)
         th = np.broadcast_to(np.asarray(th, float), alphas.shape)
+        if f2 is not None:
+            gaps1.append((np.asarray(r.mean) - th) / th)
+            th = np.broadcast_to(np.asarray(f2(alpha_t=alphas, alpha_r=0.2, **kw), float),
+                                 alphas.shape)
         gaps.append((np.asarray(r.mean) - th) / th)
         ses.append(np.asarray(r.stderr) / np.abs(th))
     gaps, ses = np.array(gaps), np.array(ses)
+    lx = np.log(xs)
+    fit = _fit(gaps, ses, lx, alphas.size)
+    order1 = None
+    if order == 2:
+        g1 = np.array(gaps1)
+        order1 = dict(rel_gap=g1, **_fit(g1, ses, lx, alphas.size))
+    return ScalingResult(theorem=t, size_name=size_name, sizes=xs, alphas=alphas, rel_gap=gaps,
+                         rel_gap_se=ses, used=fit["used"], slopes=fit["slopes"],
+                         slope_se=fit["slope_se"], slope=fit["slope"], slope_err=fit["slope_err"],
+                         chi2_dof=fit["chi2_dof"], stated_rate=-1.5 if order == 1 else -2.0,
+                         expected_rate=-2.0 if order == 1 else -3.0, runs=runs,
+                         seed=seed, elapsed=time.perf_counter() - t0, params=base,
+                         steps_t=steps_t, steps_r=steps_r, order=order, order1=order1)
+
+
+def _fit(gaps, ses, lx, n_alpha) -> dict:
+    """Log-log slopes of |gap| vs size: per alpha and common (one intercept per alpha);
+    points within 2 standard errors of 0 or of the other sign than the smallest size's are
+    left out (``used``)."""
     sign = np.sign(gaps[0])
     used = (np.abs(gaps) > 2 * ses) & (np.sign(gaps) == sign)
-    lx = np.log(xs)
     slopes, slope_se = [], []
     rows_x, rows_y, rows_w, rows_j = [], [], [], []
-    for j in range(alphas.size):
+    for j in range(n_alpha):
         u = used[:, j]
         y = np.log(np.abs(gaps[u, j]))
         w = (np.abs(gaps[u, j]) / ses[u, j]) ** 2        # 1 / Var(log|gap|)
@@ -184,9 +229,12 @@ def gap_scaling(theorem, sizes=None, runs: int = 500, seed: int | None = 0, *, a
         slopes.append(s)
         slope_se.append(e)
         rows_x += list(lx[u]); rows_y += list(y); rows_w += list(w); rows_j += [j] * int(u.sum())
-    # common slope, one intercept per alpha
     rows_x, rows_y, rows_w, rows_j = map(np.asarray, (rows_x, rows_y, rows_w, rows_j))
     J = np.unique(rows_j)
+    if rows_x.size < J.size + 1 or np.unique(rows_x).size < 2:
+        nan = float("nan")
+        return dict(used=used, slopes=np.array(slopes), slope_se=np.array(slope_se),
+                    slope=nan, slope_err=nan, chi2_dof=nan)
     X = np.column_stack([(rows_j == j).astype(float) for j in J] + [rows_x])
     W = np.sqrt(rows_w)
     coef, *_ = np.linalg.lstsq(X * W[:, None], rows_y * W, rcond=None)
@@ -194,9 +242,5 @@ def gap_scaling(theorem, sizes=None, runs: int = 500, seed: int | None = 0, *, a
     dof = len(rows_x) - X.shape[1]
     chi2 = float(np.sum(rows_w * (rows_y - X @ coef) ** 2) / dof) if dof > 0 else float("nan")
     err = math.sqrt(cov[-1, -1]) * (math.sqrt(chi2) if dof > 0 and chi2 > 1 else 1.0)
-    return ScalingResult(theorem=t, size_name=size_name, sizes=xs, alphas=alphas, rel_gap=gaps,
-                         rel_gap_se=ses, used=used, slopes=np.array(slopes),
-                         slope_se=np.array(slope_se), slope=float(coef[-1]), slope_err=err,
-                         chi2_dof=chi2, stated_rate=-1.5, expected_rate=-2.0, runs=runs,
-                         seed=seed, elapsed=time.perf_counter() - t0, params=base,
-                         steps_t=steps_t, steps_r=steps_r)
+    return dict(used=used, slopes=np.array(slopes), slope_se=np.array(slope_se),
+                slope=float(coef[-1]), slope_err=err, chi2_dof=chi2)

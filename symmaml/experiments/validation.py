@@ -61,6 +61,7 @@ from ..io import json_ready
 from ..montecarlo.simulate import SimulationInterrupted, check_runs, simulate
 from .paper import FIGURES, Figure, get_figure
 from .scaling import SCALING_THEOREMS, ScalingResult, gap_scaling
+from ..theory.finite_size import DERIVED_FOR as ORDER2_THEOREMS, check_order
 
 __all__ = ["Figure", "FIGURES", "ValidationResult", "ScalingResult", "validate",
            "validate_all", "ValidationRun", "run_validation", "theory_curve", "gap_scaling", "format_table", "to_records",
@@ -70,6 +71,8 @@ __all__ = ["Figure", "FIGURES", "ValidationResult", "ScalingResult", "validate",
 C1 = 2.0
 #: allowance constant of Theorem 2: rel_allowance = C2 * p / (n_v m)
 C2 = 1.0
+#: default runs per size of the scaling fit, by order (order 2's residual is ~100x smaller)
+SCALING_RUNS = {1: 500, 2: 100_000}
 #: an "expected inaccurate" panel must show a |relative gap| above this somewhere
 INACCURATE_REL = 0.10
 VERDICTS = ("agree (MC error)", "agree (asymptotic allowance)", "expected inaccurate",
@@ -79,14 +82,37 @@ _figure = get_figure
 
 
 # ----------------------------------------------------------------------------- theory
-def theory_curve(figure, alpha_t, alpha_r, steps_t=1, steps_r=1, **overrides) -> np.ndarray:
+def has_order2(figure) -> bool:
+    """Whether the figure's theorem has an order-2 (finite-size) theory."""
+    return str(_figure(figure).theorem) in ORDER2_THEOREMS
+
+
+def theory_curve(figure, alpha_t, alpha_r, steps_t=1, steps_r=1, order=1,
+                 **overrides) -> np.ndarray:
     """The figure's theorem loss at (broadcast) ``alpha_t``, ``alpha_r`` (NumPy).
 
     ``overrides`` replace model parameters (n_t, ..., sigma, nu) in the *theory only*,
     e.g. ``sigma=math.sqrt(2) * fig.params["sigma"]`` for a deliberately wrong theory.
     ``steps_t``, ``steps_r``: K-step MAML (Theorems 1-2; :func:`symmaml.numeric.steps_loss_function`).
+    ``order=2``: the finite-size theory (:func:`has_order2` says where it exists;
+    :mod:`symmaml.theory.finite_size`).
     """
     fig = _figure(figure)
+    if check_order(order) == 2:
+        if not has_order2(fig):
+            raise ValueError(f"order: Fig. {fig.name} (Theorem {fig.theorem}) has no order-2 "
+                             f"theory yet; order=2 exists for Theorem(s) "
+                             f"{', '.join(ORDER2_THEOREMS)}")
+        if (steps_t, steps_r) != (1, 1):
+            raise ValueError("order=2 is derived for one-step MAML only")
+        from ..numeric.losses import loss_function
+        P = {**fig.params, **overrides}
+        at = np.asarray(alpha_t, dtype=float)
+        ar = np.asarray(alpha_r, dtype=float)
+        kw = dict(P, delta_sq=overrides.get("delta_sq", fig.delta_sq))
+        out = loss_function(fig.theorem, order=2)(alpha_t=at, alpha_r=ar, **kw)
+        return np.broadcast_to(np.asarray(out, dtype=float),
+                               np.broadcast_shapes(at.shape, ar.shape)).copy()
     P = {**fig.params, **overrides}
     at = np.asarray(alpha_t, dtype=float)
     ar = np.asarray(alpha_r, dtype=float)
@@ -114,10 +140,15 @@ def theory_curve(figure, alpha_t, alpha_r, steps_t=1, steps_r=1, **overrides) ->
     return np.broadcast_to(np.asarray(out, dtype=float), np.broadcast_shapes(at.shape, ar.shape)).copy()
 
 
-def rel_allowance(figure) -> tuple[float, str]:
-    """(relative allowance for the theorem's asymptotic error, the rule as text)."""
+def rel_allowance(figure, order: int = 1) -> tuple[float, str]:
+    """(relative allowance for the theorem's asymptotic error, the rule as text).
+
+    ``order=2`` (the finite-size theory, error O(p^-2) relative): C1 / p^2."""
     fig = _figure(figure)
     P = fig.params
+    if check_order(order) == 2:
+        v = C1 / float(P["p"]) ** 2
+        return v, f"order 2: C1/p^2 = {C1:g}/{P['p']}^2 = {v:.4g}"
     if fig.theorem_object.regime == "under":       # Theorem 2
         v = C2 * P["p"] / (P["n_v"] * P["m"])
         return v, f"C2 p/(n_v m) = {C2:g}*{P['p']}/({P['n_v']}*{P['m']}) = {v:.4g}"
@@ -168,6 +199,7 @@ class ValidationResult:
     extra: dict = field(default_factory=dict)
     steps_t: int = 1
     steps_r: int = 1
+    order: int = 1
 
     @property
     def within_mc(self) -> np.ndarray:
@@ -213,7 +245,7 @@ def _verdicts(z, z_crit, abs_gap, mc_tol, allow, inaccurate):
 
 def validate(figure, runs: int | None = None, seed: int | None = 0, estimator: str = "rao_blackwell",
              alphas=None, backend: str = "numpy", progress: bool = False, *, level: float = 1e-3,
-             theory=None, steps_t: int = 1, steps_r: int = 1) -> ValidationResult:
+             theory=None, steps_t: int = 1, steps_r: int = 1, order: int = 1) -> ValidationResult:
     """Theory vs simulation on one figure (a name of :data:`~symmaml.experiments.paper.FIGURES`
     or a :class:`~symmaml.experiments.paper.Figure`).
 
@@ -234,9 +266,17 @@ def validate(figure, runs: int | None = None, seed: int | None = 0, estimator: s
     :class:`~symmaml.montecarlo.SimulationInterrupted` (a ``KeyboardInterrupt``) carrying the
     partial simulation as ``.result`` (None if no run had finished): its runs are too few
     for the verdict asked for.
+
+    ``order=2``: the verdicts judge the finite-size theory (:func:`has_order2`); the paper's
+    theorem at the same points is kept in ``extra["theory_order1"]`` (and its gap in
+    ``extra["rel_gap_order1"]``) so that both gaps are reported.
     """
     from ..theory.steps import check_steps
     fig = _figure(figure)
+    order = check_order(order)
+    if order == 2 and theory is None and not has_order2(fig):
+        raise ValueError(f"order: Fig. {fig.name} (Theorem {fig.theorem}) has no order-2 "
+                         f"theory yet (Theorem(s) {', '.join(ORDER2_THEOREMS)})")
     steps_t, steps_r = check_steps("steps_t", steps_t), check_steps("steps_r", steps_r)
     if steps_r > 1 and fig.has_matrices and estimator != "plain":
         # the simulator's exact test-task average with K_r > 1 needs Sigma = I
@@ -260,26 +300,31 @@ def validate(figure, runs: int | None = None, seed: int | None = 0, estimator: s
         raise SimulationInterrupted(f"Fig. {fig.name}: interrupted after {r.runs} of {runs} runs; "
                                     "no verdict", result=r)
     elapsed = time.perf_counter() - t0
-    th = (theory_curve(fig, at, ar, steps_t, steps_r) if theory is None
+    th = (theory_curve(fig, at, ar, steps_t, steps_r, order=order) if theory is None
           else np.broadcast_to(np.asarray(theory(np.asarray(at), np.asarray(ar)), float), grid.shape))
     mc, se = np.asarray(r.mean, float).reshape(-1), np.asarray(r.stderr, float).reshape(-1)
+    extra = {"custom_theory": theory is not None}
+    if order == 2:
+        th1 = np.asarray(theory_curve(fig, at, ar), float).reshape(-1)
+        extra.update(theory_order1=th1, rel_gap_order1=(mc - th1) / th1, z_order1=(mc - th1) / se)
     th = np.asarray(th, float).reshape(-1)
     gap = mc - th
     z = gap / se
     K = grid.size
     zc = z_threshold(K, r.runs, level)
-    ra, rule = rel_allowance(fig)
+    ra, rule = rel_allowance(fig, order)
     mc_tol = zc * se
     allow = ra * np.abs(th)
-    verdict = _verdicts(z, zc, gap, mc_tol, allow, fig.expected_inaccurate)
+    inaccurate = fig.expected_inaccurate and order == 1     # the paper's own caveat
+    verdict = _verdicts(z, zc, gap, mc_tol, allow, inaccurate)
     return ValidationResult(
         figure=fig.name, theorem=fig.theorem, sweep=fig.sweep, fixed=fig.fixed,
         params=dict(fig.params, w0=fig.w0, omega0=fig.omega0), alpha=grid, theory=th, mc=mc,
         stderr=se, z=z, rel_gap=gap / th, abs_gap=gap, mc_tolerance=mc_tol, allowance=allow,
         verdict=verdict, z_crit=zc, level=level, rel_allowance=ra, allowance_rule=rule,
         runs=r.runs, seed=seed, estimator=estimator, backend=r.backend,
-        expected_inaccurate=fig.expected_inaccurate, elapsed=elapsed, note=fig.note,
-        extra={"custom_theory": theory is not None}, steps_t=steps_t, steps_r=steps_r)
+        expected_inaccurate=inaccurate, elapsed=elapsed, note=fig.note,
+        extra=extra, steps_t=steps_t, steps_r=steps_r, order=order)
 
 
 def validate_all(figures=None, runs: int | None = None, seed: int | None = 0, **kw) -> list:
@@ -307,6 +352,8 @@ class ValidationRun:
 
     results: list
     scaling: list = field(default_factory=list)
+    #: figures left out of an order-2 validation (no order-2 theory for their theorem yet)
+    not_covered: tuple = ()
 
     @property
     def ok(self) -> bool:
@@ -318,26 +365,50 @@ class ValidationRun:
         """``{"figures": [...], "scaling": [...]}`` of :func:`to_records`, indented JSON."""
         import json
         return json.dumps({"figures": to_records(self.results),
-                           "scaling": to_records(self.scaling) if self.scaling else []}, indent=1)
+                           "scaling": to_records(self.scaling) if self.scaling else [],
+                           "not_covered": list(self.not_covered)}, indent=1)
 
     def summary_text(self) -> str:
         """The Markdown tables of :func:`format_table` (figures, then the scaling fits)."""
         text = format_table(self.results)
         if self.scaling:
             text += "\n\n" + format_table(self.scaling)
+        if self.not_covered:
+            text += ("\n\nNo order-2 theory yet (not validated at order 2): Figs. "
+                     + ", ".join(self.not_covered))
         return text
 
 
 def run_validation(figures=None, runs: int | None = None, seed: int | None = 0, *,
                    backend: str = "numpy", progress: bool = False, scaling: bool = False,
-                   scaling_runs: int = 500, steps_t: int = 1, steps_r: int = 1) -> ValidationRun:
+                   scaling_runs: int | None = None, steps_t: int = 1, steps_r: int = 1,
+                   order: int = 1) -> ValidationRun:
     """``symmaml validate``: the options checked first
     (:func:`~symmaml.experiments.paper.check_options`, ``ValueError`` naming one), then :func:`validate_all` on ``figures`` (default all) and,
-    with ``scaling``, :func:`gap_scaling` of Theorems 1 and 2 with ``scaling_runs`` runs."""
+    with ``scaling``, :func:`gap_scaling` of Theorems 1 and 2 with ``scaling_runs`` runs.
+
+    ``order=2``: the finite-size theory is judged (both gaps are reported); without a figure
+    selection, only the figures whose theorem has one (:func:`has_order2`) are validated,
+    and the others are listed in :attr:`ValidationRun.not_covered`; a selected figure
+    without one is a ``ValueError``."""
     from .paper import check_options
     from ..theory.steps import check_steps
     names = check_options(figures, runs, seed, backend)
+    order = check_order(order)
+    if scaling_runs is None:
+        scaling_runs = SCALING_RUNS[order]
     check_options(None, scaling_runs)
+    skipped = ()
+    if order == 2:
+        if (steps_t, steps_r) != (1, 1):
+            raise ValueError("order=2 is derived for one-step MAML only (steps_t = steps_r = 1)")
+        if figures is None:
+            skipped = tuple(n for n in names if not has_order2(n))
+            names = tuple(n for n in names if has_order2(n))
+        for n in names:
+            if not has_order2(n):
+                raise ValueError(f"order: Fig. {n} (Theorem {FIGURES[n].theorem}) has no "
+                                 f"order-2 theory yet (Theorem(s) {', '.join(ORDER2_THEOREMS)})")
     K = dict(steps_t=check_steps("steps_t", steps_t), steps_r=check_steps("steps_r", steps_r))
     from ..theory.steps import MAX_GENERAL_STEPS
     if max(K.values()) > MAX_GENERAL_STEPS:
@@ -347,10 +418,12 @@ def run_validation(figures=None, runs: int | None = None, seed: int | None = 0, 
             if FIGURES[n].has_matrices:
                 raise ValueError(f"Fig. {n} (Theorem 3): K-step theory for general Sigma is "
                                  f"derived up to K = {MAX_GENERAL_STEPS}")
-    results = validate_all(names, runs=runs, seed=seed, backend=backend, progress=progress, **K)
+    results = validate_all(names, runs=runs, seed=seed, backend=backend, progress=progress,
+                           order=order, **K)
+    theorems = [t for t in SCALING_THEOREMS if order == 1 or t in ORDER2_THEOREMS]
     fits = [gap_scaling(t, runs=scaling_runs, seed=seed, backend=backend, progress=progress,
-                        **K) for t in SCALING_THEOREMS] if scaling else []
-    return ValidationRun(results, fits)
+                        order=order, **K) for t in theorems] if scaling else []
+    return ValidationRun(results, fits, not_covered=skipped)
 
 
 # ----------------------------------------------------------------------------- output
@@ -367,6 +440,8 @@ def format_table(result) -> str:
         r = result
         steps = ("" if (r.steps_t, r.steps_r) == (1, 1)
                  else f" (K_t = {r.steps_t}, K_r = {r.steps_r})")
+        if r.order == 2:
+            steps += " at order 2 (finite-size theory)"
         head = (f"Gap scaling, Theorem {r.theorem}{steps}: relative gap vs {r.size_name} "
                 f"(runs={r.runs}, seed={r.seed}, {r.elapsed:.1f} s)\n\n")
         cols = " | ".join(f"alpha_t={a:g}" for a in r.alphas)
@@ -380,16 +455,36 @@ def format_table(result) -> str:
                 f"(chi2/dof {r.chi2_dof:.2f}); stated bound {r.stated_rate:g} "
                 f"(consistent: {r.consistent_with_stated}), leading-order {r.expected_rate:g}; "
                 f"clearly negative: {r.clearly_negative}")
+        if r.order == 2:
+            o = r.order1
+            cells = "; ".join(f"{r.size_name}={x:g}: " + ", ".join(
+                f"{g:+.2e}" for g in o["rel_gap"][i]) for i, x in enumerate(r.sizes))
+            tail += (f"\n\nthe paper's theorem on the same runs: {cells}; common slope "
+                     f"{o['slope']:.3f} ± {o['slope_err']:.3f}")
         return head + "\n".join(lines) + tail
     r = result
     other = "alpha_r" if r.sweep == "alpha_t" else "alpha_t"
     steps = ("" if (r.steps_t, r.steps_r) == (1, 1)
              else f"K_t = {r.steps_t}, K_r = {r.steps_r} inner steps; ")
-    head = (f"Fig. {r.figure}: Theorem {r.theorem}, {steps}{r.sweep} swept ({other} = {r.fixed:g}); "
+    order = "" if r.order == 1 else "order 2 (finite-size theory); "
+    head = (f"Fig. {r.figure}: Theorem {r.theorem}, {order}{steps}{r.sweep} swept ({other} = {r.fixed:g}); "
             f"{r.estimator}, runs={r.runs}, seed={r.seed}, {r.elapsed:.1f} s; "
             f"z* = {r.z_crit:.2f} (Bonferroni, K={r.alpha.size}, level {r.level:g}); "
             f"allowance {r.allowance_rule}"
             + ("; paper: theory inaccurate here" if r.expected_inaccurate else "") + "\n\n")
+    if r.order == 2:
+        g1, z1 = r.extra["rel_gap_order1"], r.extra["z_order1"]
+        lines = [f"| {r.sweep} | order 2 | MC mean ± stderr | z | rel. gap | order 1 (paper) "
+                 f"| z | rel. gap | gap ratio | verdict |",
+                 "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+        for i in range(r.alpha.size):
+            ratio = abs(g1[i]) / abs(r.rel_gap[i]) if r.rel_gap[i] else float("inf")
+            lines.append(
+                f"| {r.alpha[i]:g} | {_fmt(r.theory[i])} | {_fmt(r.mc[i])} ± {r.stderr[i]:.2g} | "
+                f"{r.z[i]:.1f} | {100 * r.rel_gap[i]:+.3f} % | "
+                f"{_fmt(r.extra['theory_order1'][i])} | {z1[i]:.1f} | {100 * g1[i]:+.3f} % | "
+                f"{ratio:.1f} | {r.verdict[i]} |")
+        return head + "\n".join(lines)
     lines = [f"| {r.sweep} | theory | MC mean ± stderr | z | rel. gap | verdict |",
              "|---:|---:|---:|---:|---:|---|"]
     for i in range(r.alpha.size):
@@ -412,14 +507,19 @@ def to_records(result) -> dict | list:
             "expected_rate": r.expected_rate, "consistent_with_stated": r.consistent_with_stated,
             "clearly_negative": r.clearly_negative, "runs": r.runs, "seed": r.seed,
             "elapsed": r.elapsed, "params": r.params, "steps_t": r.steps_t,
-            "steps_r": r.steps_r})
+            "steps_r": r.steps_r, "order": r.order, "order1": r.order1})
     r = result
     rows = [{"alpha": r.alpha[i], "theory": r.theory[i], "mc": r.mc[i], "stderr": r.stderr[i],
              "z": r.z[i], "rel_gap": r.rel_gap[i], "abs_gap": r.abs_gap[i],
              "mc_tolerance": r.mc_tolerance[i], "allowance": r.allowance[i],
              "within_mc": r.within_mc[i], "within_allowance": r.within_allowance[i],
              "verdict": r.verdict[i]} for i in range(r.alpha.size)]
-    return json_ready({
+    if r.order == 2:
+        for i, row in enumerate(rows):
+            row.update(theory_order1=r.extra["theory_order1"][i],
+                       rel_gap_order1=r.extra["rel_gap_order1"][i],
+                       z_order1=r.extra["z_order1"][i])
+    return json_ready({"order": r.order,
         "figure": r.figure, "theorem": r.theorem, "sweep": r.sweep, "fixed": r.fixed,
         "steps_t": r.steps_t, "steps_r": r.steps_r, "params": r.params, "runs": r.runs, "seed": r.seed, "estimator": r.estimator,
         "backend": r.backend, "z_crit": r.z_crit, "level": r.level,

@@ -132,9 +132,20 @@ def derived_function(theorem, name: str, backend="numpy") -> CheckedFunction:
     return CheckedFunction(compile_expr(expr, args, backend=backend), t)
 
 
-def loss_function(theorem, backend="numpy") -> CheckedFunction:
+def loss_function(theorem, backend="numpy", order: int = 1):
     """The average test loss of Theorem 1 or 2 as a vectorised function (see
-    :func:`derived_function`)."""
+    :func:`derived_function`).
+
+    ``order=2``: the finite-size theory (``theory.loss(theorem, order=2)``, Theorem 1),
+    which is not closed-form: a :class:`~symmaml.numeric.finite_size.FiniteSizeLoss`
+    (NumPy; sizes must be single integers)."""
+    from ..theory.finite_size import check_order
+    if check_order(order) == 2:
+        if backend != "numpy":
+            raise ValueError(f"backend: the order-2 loss is evaluated with NumPy only, got "
+                             f"{backend!r}")
+        from .finite_size import finite_size_loss
+        return finite_size_loss(str(theorem))
     return derived_function(theorem, "loss", backend)
 
 

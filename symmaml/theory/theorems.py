@@ -37,7 +37,7 @@ import mpmath
 from sympy import Poly, Symbol, Trace, cancel, diff, factor, factor_list, lambdify, sqrt, sympify
 
 from ..symbols import alpha_r, alpha_t, delta_sq, n_r, p, sigma
-from . import regime as _regime, steps as _steps
+from . import finite_size as _finite_size, regime as _regime, steps as _steps
 from . import theorem1 as _theorem1, theorem2 as _theorem2, theorem3 as _theorem3
 from .algebra import Proof, expand_traces, is_positive, quadratic_argmin
 from .common import E_d_sq, test_average
@@ -90,7 +90,7 @@ class Theorem:
         the one home of the rules)."""
         return check_values(self.key, values)
 
-    def derivation(self, steps_t=1, steps_r=1) -> Derivation:
+    def derivation(self, steps_t=1, steps_r=1, order=1) -> Derivation:
         """The derivation of the theorem, computed on first use (cached), each step citing
         the paper's equations (Theorem 1: Eqs. 59-82; 2: Eqs. 59-94; 3: Eqs. 111-141).
 
@@ -98,13 +98,21 @@ class Theorem:
         and at test time (Eq. 25 iterated); 1 is the paper.  K > 1 is derived for Theorems
         1 and 2 (:mod:`symmaml.theory.steps`), whose steps cite the extended equations as
         ``"21^K"``, ``"79^K"``, ...
+
+        ``order=2``: the finite-size theory beyond the paper (Theorem 1;
+        :mod:`symmaml.theory.finite_size`), whose steps cite the equations they replace.
         """
         K_t, K_r = _steps.check_steps("steps_t", steps_t), _steps.check_steps("steps_r", steps_r)
+        if _finite_size.check_order(order) == 2:
+            if (K_t, K_r) != (1, 1):
+                raise ValueError("order=2 is derived for one-step MAML only (steps_t = "
+                                 "steps_r = 1)")
+            return _finite_size.derive(self.key)
         if (K_t, K_r) == (1, 1):
             return self._module.derive()
         return _steps.derive(self.key, K_t, K_r)
 
-    def loss(self, steps_t=1, steps_r=1, **values):
+    def loss(self, steps_t=1, steps_r=1, order=1, **values):
         """The average test loss (Eq. 5, Eq. 9 or Eq. 14, derived), optionally at ``values``.
 
         ``values`` maps public symbol names (``p=60, n_v=2, ...``) to numbers or expressions;
@@ -117,10 +125,18 @@ class Theorem:
         matrices are computed exactly at those sizes, which reaches far higher K than the
         symbolic derivation (Theorem 2 at K_t = 10: moments of degree 40).  Where the K-step
         loop stops being meaningful: :func:`~symmaml.theory.regime.check_steps_values`.
+
+        ``order=2`` (Theorem 1): the finite-size theory (:mod:`symmaml.theory.finite_size`),
+        Eq. 65 at an E|omega* - w0|^2 whose delta and nu^2 parts are exact and whose sigma^2
+        factor is the undefined function ``S_sigma(alpha_t, n_t, n_v, m, p)`` -- not
+        closed-form; :func:`symmaml.numeric.loss_function` with ``order=2`` evaluates it.
         """
         K_t, K_r = _steps.check_steps("steps_t", steps_t), _steps.check_steps("steps_r", steps_r)
+        order = _finite_size.check_order(order)
         values = self.check(values) if values else {}
-        if (K_t, K_r) == (1, 1):
+        if order == 2:
+            expr = self.derivation(K_t, K_r, order=2).result
+        elif (K_t, K_r) == (1, 1):
             expr = self.derivation().result
         else:
             _regime.check_steps_values({str(k): v for k, v in values.items()
@@ -474,15 +490,15 @@ def theorem(theorem) -> Theorem:
     return _lookup(theorem)
 
 
-def derivation(theorem, steps_t=1, steps_r=1) -> Derivation:
+def derivation(theorem, steps_t=1, steps_r=1, order=1) -> Derivation:
     """The derivation of Theorem ``theorem`` (1, 2 or 3), computed on first use (cached):
     the chain of Eqs. 59-82, 59-94 or 111-141 ending in Eq. 5, 9 or 14; with
     ``steps_t``/``steps_r`` > 1 the K-step chain (:mod:`symmaml.theory.steps`).  A thin call
-    on :meth:`Theorem.derivation`."""
-    return _lookup(theorem).derivation(steps_t, steps_r)
+    on :meth:`Theorem.derivation`; ``order=2``: the finite-size theory (Theorem 1)."""
+    return _lookup(theorem).derivation(steps_t, steps_r, order)
 
 
-def loss(theorem, steps_t=1, steps_r=1, **values):
+def loss(theorem, steps_t=1, steps_r=1, order=1, **values):
     """The average test loss of Theorem 1 (Eq. 5), 2 (Eq. 9) or 3 (Eq. 14), derived,
     optionally at ``values``; a thin call on :meth:`Theorem.loss`.
 
@@ -491,6 +507,8 @@ def loss(theorem, steps_t=1, steps_r=1, **values):
     positive integer sizes; p > n_v m + 1 for Theorems 1 and 3, n_v m > p + 1 for
     Theorem 2, where the expected loss exists) and substituted.  Strings are accepted only
     as plain numbers (``"1/5"``), never evaluated.  ``steps_t`` = K_t and ``steps_r`` = K_r
-    inner gradient steps (1 = the paper; :meth:`Theorem.loss`).
+    inner gradient steps (1 = the paper; :meth:`Theorem.loss`).  ``order=2``: the
+    finite-size theory beyond the paper (Theorem 1, :mod:`symmaml.theory.finite_size`; not
+    closed-form, evaluated by ``symmaml.numeric.loss_function(theorem, order=2)``).
     """
-    return _lookup(theorem).loss(steps_t, steps_r, **values)
+    return _lookup(theorem).loss(steps_t, steps_r, order, **values)

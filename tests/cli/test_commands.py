@@ -53,7 +53,7 @@ def test_figures_and_validate_commands(tmp_path, capsys):
     out = capsys.readouterr().out
     rec = json.loads(out[out.index("{"):])
     assert rec["figures"][0]["rows"] if "rows" in rec["figures"][0] else rec["figures"]
-    assert set(rec) == {"figures", "scaling"} and rec["scaling"] == []
+    assert set(rec) == {"figures", "scaling", "not_covered"} and rec["scaling"] == []
     (fig,) = rec["figures"]
     assert fig["figure"] == "2a" and fig["theorem"] == 1 and fig["sweep"] == "alpha_r"
     assert fig["runs"] == 50 and fig["seed"] == 0 and fig["ok"] is True

@@ -1,0 +1,220 @@
+"""Order-2 (finite-size) theory, overparameterized regime: the noise factor S, vectorised.
+
+The derivation is recorded in :mod:`symmaml.theory.finite_size` (``derivations/
+finite_size.md``); this module evaluates its one non-closed-form piece,
+
+    S = E Tr[(B B^T)^-1 Gamma_sigma],   Gamma_sigma = blockdiag(I + k^2 X_v^i W_t^i X_v^i^T),
+
+with k = alpha_t / n_t, the sigma^2 coefficient of E|omega* - w0|^2 (Eqs. 70-74).
+
+1. *Block inversion (exact).*  The i-th diagonal block of (B B^T)^-1 is (B_i Q_i B_i^T)^-1,
+   Q_i the projection orthogonal to the rows of the other tasks: a uniformly random
+   projection of rank r = p - N + n_v, independent of task i (the law of B is invariant
+   under B -> B O), so S = m E Tr[(X M X^T)^-1 (I + k X K X^T)], M = A Q A,
+   K = I - A, X = X_v^i (n_v x p), A = I - k W_t.
+2. *X average: corrected deterministic equivalent.*  In M's eigenbasis X M X^T =
+   sum_j mu_j u_j u_j^T with u_j iid N(0, I_{n_v}); Sherman-Morrison and the second-order
+   expansion of u_j^T (.)^-1 u_j around its mean give, with T = E Tr(X M X^T)^-1 and
+   T_2 = T / sum_j mu_j / (1 + mu_j T)^2,
+
+       n_v = sum_j mu_j T / (1 + mu_j T) - T_2 sum_j mu_j^2 / (1 + mu_j T)^3,
+       E Tr[(X M X^T)^-1 X K X^T] = Tr K g(M),  g(mu) = T / (1 + mu T) - T_2 mu / (1 + mu T)^3
+
+   (off-diagonal entries of K in M's eigenbasis drop out exactly: u_j -> -u_j).  The
+   truncation leaves O(p^-2) relative; at alpha_t = 0 it is exact (T = n_v/(p - N - 1),
+   the inverse-Wishart mean).
+3. *Q average: free subordination.*  E_Q (I + T A Q A)^-1 = (I + omega A^2)^-1 with
+   omega = T (1 - (1 - c) / G(omega)), c = r/p, G(omega) = Tr (I + omega A^2)^-1 / p
+   (Biane's subordination for the free product with a projection).  Then every spectral sum
+   over M is a sum over A's eigenvalues, written as a function of omega (T = omega / (1 -
+   (1 - c)/G) is explicit), and the cDE of step 2 becomes one equation in omega.
+4. *A average: the exact expected spectral measure* of W_t at the sizes n_t, p
+   (:func:`symmaml.numeric.spectral.wishart_quadrature`).
+
+The equations are built symbolically in :func:`symmaml.theory.finite_size.noise_equations`
+and compiled here; the spectral sums are NumPy sums over the quadrature nodes, vectorised over
+alpha_t (float64): T-derivatives by the chain rule in omega, the root by bisection in log omega (a fixed number of halvings, so the cost does not
+depend on the data).  The slow reference (mpmath, derivatives by mpmath.diff, roots by
+findroot) is :func:`symmaml.numeric.reference.finite_size_noise_reference`.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from ..symbols import n_v as n_v_sym, p as p_sym
+from .lambdify import compile_expr
+from .spectral import DEFAULT_NODES, wishart_quadrature
+
+__all__ = ["overparameterized_noise", "FiniteSizeLoss", "finite_size_loss", "BISECTIONS"]
+
+#: halvings of the bracket in log omega (2^-80 of the log-range: below float64 resolution)
+BISECTIONS = 80
+
+
+def _sums(omega, a, ell, w, p):
+    """The spectral sums :data:`symmaml.theory.finite_size.SUMS` at ``omega`` (shape (A,)),
+    nodes along the last axis of ``a``, ``ell`` (shape (A, K)) with weights ``w``."""
+    d = 1.0 / (1.0 + omega[:, None] * a)
+    wd = w * d
+    wad2 = wd * a * d
+    wa2d3 = wad2 * a * d
+    return ((wd.sum(-1) / p, -wad2.sum(-1) / p, 2.0 * wa2d3.sum(-1) / p),
+            ((wd * ell).sum(-1), -(wad2 * ell).sum(-1), 2.0 * (wa2d3 * ell).sum(-1)))
+
+
+@lru_cache(maxsize=None)
+def _compiled():
+    """The equations of :func:`symmaml.theory.finite_size.noise_equations`, compiled once:
+    a function of (omega, c, n_v, p, G, G1, G2, U, U1, U2) per output."""
+    from ..theory import finite_size as fs
+    args = (fs.omega, fs.c_rank, n_v_sym, p_sym) + tuple(fs.SUMS)
+    eqs = fs.noise_equations()
+    return {name: compile_expr(expr, args, check_finite=False) for name, expr in eqs.items()}
+
+
+def _evaluate(names, omega, a, ell, w, p, n_v, c):
+    (G, G1, G2), (U, U1, U2) = _sums(omega, a, ell, w, p)
+    fns = _compiled()
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return [np.asarray(fns[nm](omega, c, n_v, p, G, G1, G2, U, U1, U2), dtype=float)
+                for nm in names]
+
+
+def _check_sizes(n_t, n_v, m, p):
+    for name, v in (("n_t", n_t), ("n_v", n_v), ("m", m), ("p", p)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+            raise ValueError(f"{name} must be a positive integer, got {v!r}")
+    if not p > n_v * m + 1:
+        raise ValueError(f"the overparameterized finite-size theory needs p > n_v m + 1 "
+                         f"(E (B B^T)^-1 exists); got p = {p}, n_v m = {n_v * m}")
+
+
+def overparameterized_noise(alpha_t, *, n_t: int, n_v: int, m: int, p: int,
+                            nodes: int = DEFAULT_NODES) -> np.ndarray:
+    """S(alpha_t) = E Tr[(B B^T)^-1 Gamma_sigma] at order 2 (module doc), for p > n_v m + 1.
+
+    ``alpha_t``: array-like (any shape); returns float64 of the same shape.  Raises
+    ValueError naming the argument for bad sizes, non-finite rates, or where the bracket of
+    the subordination equation cannot be found."""
+    _check_sizes(n_t, n_v, m, p)
+    at = np.asarray(alpha_t, dtype=float)
+    if not np.all(np.isfinite(at)):
+        raise ValueError("alpha_t must be finite")
+    shape = at.shape
+    at = at.reshape(-1)
+    lam, w = wishart_quadrature(n_t, p, nodes)
+    N = n_v * m
+    c = (p - N + n_v) / p
+    k = at / n_t
+    ell = 1.0 - k[:, None] * lam
+    a = ell * ell
+    def G_at(om):
+        return _sums(om, a, ell, w, p)[0][0]
+
+    if c < 1.0:
+        # omega_max: G(omega_max) = 1 - c, where T -> infinity
+        hi = np.ones_like(at)
+        for _ in range(200):
+            G = G_at(hi)
+            if np.all(G < 1.0 - c):
+                break
+            hi = np.where(G < 1.0 - c, hi, hi * 4.0)
+        else:
+            raise ValueError("alpha_t: no bracket for the subordination equation (the "
+                             "inner-loop matrix is nearly singular on too large a subspace)")
+        lo, top = np.log(hi) - 60.0, np.log(hi)
+        for _ in range(BISECTIONS):
+            mid = 0.5 * (lo + top)
+            below = G_at(np.exp(mid)) < 1.0 - c
+            top = np.where(below, mid, top)
+            lo = np.where(below, lo, mid)
+        omega_max = np.exp(lo)               # just inside: G > 1 - c
+    else:
+        # one task (c = 1): Q = I, T = omega; grow the bracket until F > 0
+        omega_max = np.ones_like(at)
+        for _ in range(200):
+            (F,) = _evaluate(("F",), omega_max, a, ell, w, p, n_v, c)
+            if np.all(F > 0):
+                break
+            omega_max = np.where(F > 0, omega_max, omega_max * 4.0)
+        else:
+            raise ValueError("alpha_t: no bracket for the corrected deterministic equivalent")
+    lo, top = np.log(omega_max) - 60.0, np.log(omega_max)
+    for _ in range(BISECTIONS):
+        mid = 0.5 * (lo + top)
+        (F,) = _evaluate(("F",), np.exp(mid), a, ell, w, p, n_v, c)
+        pos = F > 0
+        top = np.where(pos, mid, top)
+        lo = np.where(pos, lo, mid)
+    omega = np.exp(0.5 * (lo + top))
+    T, tr_g, tr_Ag = _evaluate(("T", "trace_g", "trace_Ag"), omega, a, ell, w, p, n_v, c)
+    S = m * (T + k * (tr_g - tr_Ag))
+    if not np.all(np.isfinite(S)):
+        raise ValueError("alpha_t: the finite-size noise factor is not finite here")
+    return S.reshape(shape)
+
+
+class FiniteSizeLoss:
+    """The order-2 average test loss of a theorem (``theory.loss(t, order=2)``) as a function.
+
+    Call with keywords ``alpha_t``, ``alpha_r`` (arrays, broadcast), the sizes ``n_t``,
+    ``n_v``, ``n_r``, ``m``, ``p`` (integers: the spectral quadrature is built at them), and
+    ``sigma``, ``nu``, ``delta_sq``.  The closed-form part (Eq. 65 and the exact nu^2 and delta
+    parts) is compiled from the derivation; S_sigma comes from :func:`overparameterized_noise`
+    (evaluated once per distinct alpha_t).  The theorem's regime rules
+    (:func:`symmaml.theory.regime.check_arrays`) are applied on every call.
+    """
+
+    SIZES = ("n_t", "n_v", "n_r", "m", "p")
+    ARGS = ("alpha_t", "alpha_r", "n_t", "n_v", "n_r", "m", "p", "sigma", "nu", "delta_sq")
+
+    def __init__(self, theorem, nodes: int = DEFAULT_NODES):
+        from sympy import Symbol
+        from .. import theory
+        from ..theory import finite_size as fs
+        self.theorem = str(theorem)
+        self.nodes = nodes
+        d = fs.derive(self.theorem)
+        S = Symbol("S_sigma")
+        self.expr = d.result.subs(d.extras["S_sigma"], S)
+        syms = {s.name: s for s in self.expr.free_symbols}
+        args = [syms.get(a, Symbol(a)) for a in self.ARGS] + [S]
+        self._fn = compile_expr(self.expr, args)
+        self._theory = theory
+
+    def noise(self, alpha_t, **sizes):
+        """S_sigma at ``alpha_t`` (array) for the given n_t, n_v, m, p."""
+        return overparameterized_noise(alpha_t, n_t=sizes["n_t"], n_v=sizes["n_v"],
+                                       m=sizes["m"], p=sizes["p"], nodes=self.nodes)
+
+    def __call__(self, **values):
+        from ..theory.regime import check_arrays
+        missing = [a for a in self.ARGS if a not in values]
+        unknown = [k for k in values if k not in self.ARGS]
+        if missing or unknown:
+            raise ValueError(f"order-2 loss of Theorem {self.theorem}: missing {missing}, "
+                             f"unknown {unknown}; arguments: {list(self.ARGS)}")
+        sizes = {}
+        for k in self.SIZES:
+            v = np.asarray(values[k])
+            if v.ndim or not float(v).is_integer():
+                raise ValueError(f"{k} must be one integer (the order-2 theory's spectral "
+                                 f"quadrature is built at it), got {values[k]!r}")
+            sizes[k] = int(v)
+        check_arrays(self.theorem, {k: np.asarray(v) for k, v in values.items()
+                                    if k != "alpha_r"})
+        at = np.asarray(values["alpha_t"], dtype=float)
+        uniq, inv = np.unique(at.reshape(-1), return_inverse=True)
+        S = self.noise(uniq, **sizes)[inv].reshape(at.shape)
+        return self._fn(*(values[a] for a in self.ARGS), S)
+
+    def __repr__(self):
+        return f"FiniteSizeLoss(Theorem {self.theorem}, order=2)"
+
+
+@lru_cache(maxsize=None)
+def finite_size_loss(theorem, nodes: int = DEFAULT_NODES) -> FiniteSizeLoss:
+    """The order-2 loss of Theorem ``theorem`` (cached): see :class:`FiniteSizeLoss`."""
+    return FiniteSizeLoss(theorem, nodes)

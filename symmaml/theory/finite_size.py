@@ -1,0 +1,179 @@
+"""Order 2: a finite-size theory beyond the paper's asymptotics (overparameterized, Sigma = I).
+
+The paper's Theorem 1 replaces B B^T, Gamma and B dd^T B^T by their means and (B B^T)^-1 by
+the inverse of the mean (Eqs. 75-78).  Here the same quantity, E|omega* - w0|^2 (Eq. 74),
+is split into three parts; two are computed *exactly* for every alpha_t, the third by a
+deterministic equivalent that keeps the first finite-size correction:
+
+    E|omega* - w0|^2 = |delta|^2 - E delta^T P delta + nu^2/p E Tr[blk(B B^T) (B B^T)^-1]
+                       + sigma^2 E Tr[Gamma_sigma (B B^T)^-1]                    (Eq. 74)
+
+1. ``E P = (N/p) I`` exactly (P the projection onto B's row space; the law of B is
+   invariant under B -> B O for orthogonal O, since X_v O ~ X_v and O^T W_t O ~ W_t), so
+   E delta^T P delta = N |delta|^2 / p -- what Eq. 77 gives, now exact.
+2. The nu^2 part does not depend on alpha_t: block i contributes
+   Tr[B_i B_i^T (B_i Q_i B_i^T)^-1] (block inversion, Q_i the projection orthogonal to the
+   other tasks' rows), which depends only on the row space of B_i relative to Q_i, and Q_i
+   is a Haar projection independent of task i; so it equals its alpha_t = 0 value, where the
+   Schur complement is Wishart_{n_v}(p - N + n_v): N (p - n_v - 1) / (p - N - 1).  The paper
+   (Eq. 76 with 78) has N.
+3. The sigma^2 part, S = E Tr[Gamma_sigma (B B^T)^-1], is not closed-form: block inversion
+   (exact), a corrected deterministic equivalent for the X_v average, free subordination for
+   the Haar projection Q_i, and the exact expected spectrum of W_t (module doc of
+   :mod:`symmaml.numeric.finite_size`, where it is evaluated).  Its equations are built here,
+   as SymPy expressions in the spectral sums (:func:`noise_equations`), and compiled there.
+
+So ``theory.loss(1, order=2)`` is Eq. 65 at this E|omega* - w0|^2, with S an undefined
+function ``S_sigma(alpha_t, n_t, n_v, m, p)``; ``symmaml.numeric.loss_function(1, order=2)``
+evaluates it.  At alpha_t = 0 the whole result is exact (:func:`alpha0_proof`: the
+equations reduce to the inverse-Wishart mean N/(p - N - 1)).
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from sympy import Function, Symbol, cancel, symbols
+
+from ..symbols import alpha_t, delta_sq, m, n_t, n_v, nu, p, sigma
+from .algebra import Proof
+from .common import E_d_sq, test_average
+from .derivation import Derivation, Step, display
+
+__all__ = ["ORDERS", "check_order", "S_sigma", "derive", "noise_equations", "SUMS",
+           "omega", "c_rank", "alpha0_proof", "exact_parts"]
+
+#: the orders offered: 1 = the paper's theorems, 2 = the finite-size theory (this module)
+ORDERS = (1, 2)
+#: theorems with an order-2 theory
+DERIVED_FOR = ("1",)
+
+#: the sigma^2 coefficient of E|omega* - w0|^2 at order 2 (not closed-form; numeric layer)
+S_sigma = Function("S_sigma")
+#: the subordination parameter and the rank fraction c = (p - N + n_v)/p of Q_i
+omega = Symbol("omega", positive=True)
+c_rank = Symbol("c", positive=True)
+#: spectral sums over the eigenvalues lambda of W_t, with a = (1 - k lambda)^2,
+#: ell = 1 - k lambda, k = alpha_t/n_t:  G = sum 1/(1 + omega a)/p and its omega-derivatives
+#: G1, G2; U = sum ell/(1 + omega a) and U1, U2
+SUMS = symbols("G G1 G2 U U1 U2")
+
+
+def check_order(order) -> int:
+    """``order`` as an int in :data:`ORDERS`; ValueError naming ``order`` otherwise."""
+    if isinstance(order, bool) or order not in ORDERS:
+        raise ValueError(f"order must be 1 (the paper) or 2 (finite-size theory), got {order!r}")
+    return int(order)
+
+
+def _equations(sums, w, c, reduce=lambda e: e):
+    """The order-2 equations (see :func:`noise_equations`) at given spectral sums; ``reduce``
+    is applied to every intermediate (``cancel`` keeps the exact A = I case small)."""
+    G, G1, G2, U, U1, U2 = sums
+    r = reduce
+    D = r(1 - (1 - c) / G)
+    D1 = r((1 - c) * G1 / G ** 2)
+    D2 = r((1 - c) * (G2 * G - 2 * G1 ** 2) / G ** 3)
+    T = r(w / D)
+    T1 = r((D - w * D1) / D ** 2)
+    T11 = r(-w * D2 / D ** 2 - 2 * (D - w * D1) * D1 / D ** 3)
+
+    def d_dT(f1, f11):
+        return r(f1 / T1), r((f11 * T1 - f1 * T11) / T1 ** 3)
+
+    s_T, s_TT = d_dT(p * G1, p * G2)
+    U_T, U_TT = d_dT(U1, U2)
+    S1, S2, S3 = r(p - p * G), r(-s_T), r(s_TT / 2)
+    tau2 = r(T / S2)
+    return {"F": r(S1 - S3 * tau2 - n_v), "T": T, "tau2": tau2,
+            "trace_g": r(T * p * G + tau2 * (s_T + T / 2 * s_TT)),
+            "trace_Ag": r(T * U + tau2 * (U_T + T / 2 * U_TT))}
+
+
+@lru_cache(maxsize=None)
+def noise_equations():
+    """The order-2 equations for S as SymPy expressions in omega, c, n_v, p and the spectral
+    sums :data:`SUMS`: ``{"F": ..., "T": ..., "tau2": ..., "trace_g": ..., "trace_Ag": ...}``.
+
+    * subordination: T = omega / (1 - (1 - c)/G) (E_Q Tr(I + T A Q A)^-1 = p G(omega));
+    * s(T) = p G, derivatives in T by the chain rule through omega;
+    * corrected deterministic equivalent with n_v rows: F = S1 - S3 tau2 - n_v = 0, with
+      S1 = p - s, S2 = -ds/dT, S3 = d^2 s/dT^2 / 2, tau2 = T / S2;
+    * Tr f(A) g(M) = T u + tau2 (du/dT + T/2 d^2u/dT^2) for u = s (f = 1), u = U (f = A).
+    """
+    return _equations(SUMS, omega, c_rank)
+
+
+def exact_parts():
+    """(delta part, nu^2 part) of E|omega* - w0|^2, exact for every alpha_t (module doc)."""
+    N = n_v * m
+    return delta_sq * (1 - N / p), nu ** 2 * N * (p - n_v - 1) / (p * (p - N - 1))
+
+
+@lru_cache(maxsize=None)
+def derive(theorem: str = "1") -> Derivation:
+    """The order-2 derivation of Theorem ``theorem``'s loss (only Theorem 1 so far)."""
+    key = str(theorem)
+    if key not in DERIVED_FOR:
+        raise ValueError(f"order=2 is derived for Theorem(s) {', '.join(DERIVED_FOR)} only; "
+                         f"got theorem {theorem!r} (Theorem 2 and 3: order=1)")
+    D = display()
+    B, G, dl = D["B"], D["Gamma"], D["delta"]
+    N = n_v * m
+    L65 = test_average(False)
+    S = S_sigma(alpha_t, n_t, n_v, m, p)
+    d_part, nu_part = exact_parts()
+    steps = [
+        Step("59-65", "average over the test task (exact)", D["L"], L65, "exact"),
+        Step("70-74", "E_{w,z}|omega* - w0|^2 given the inputs (exact)", E_d_sq,
+             Symbol("|delta|^2 - E delta^T P delta + nu^2/p Tr[blk(BB^T)(BB^T)^-1]"
+                    " + sigma^2 Tr[Gamma_sigma (BB^T)^-1]"), "exact",
+             note="Gamma = nu^2/p blk(B_i B_i^T) + sigma^2 Gamma_sigma, "
+                  "Gamma_sigma = blk(I + alpha_t^2/n_t^2 X_v W_t X_v^T) (Eqs. 72-73)"),
+        Step("77", "E delta^T P delta: E P = N/p I by rotation invariance (exact)",
+             Symbol("E delta^T P delta"), N * delta_sq / p, "exact"),
+        Step("76", "nu^2 part: alpha_t-independent, its alpha_t = 0 value (exact)",
+             Symbol("E Tr[blk(BB^T)(BB^T)^-1]"), N * (p - n_v - 1) / (p - N - 1), "exact",
+             note="block inversion; Tr[B_i B_i^T (B_i Q_i B_i^T)^-1] depends only on the row "
+                  "space of B_i relative to the Haar projection Q_i"),
+        Step("78", "sigma^2 part: block inversion (exact), corrected deterministic "
+             "equivalent, free subordination, exact spectrum of W_t",
+             Symbol("E Tr[Gamma_sigma (BB^T)^-1]"), S, "approximation",
+             "O(p^-2) relative from the deterministic equivalent; subordination exact at "
+             "alpha_t = 0", note="evaluated by symmaml.numeric.finite_size; equations: "
+                                 "symmaml.theory.finite_size.noise_equations"),
+    ]
+    e_d = d_part + nu_part + sigma ** 2 * S
+    steps.append(Step("79", "E|omega* - w0|^2 at order 2", E_d_sq, e_d, "approximation",
+                      "sigma^2 O(p^-2) relative"))
+    loss = L65.subs(E_d_sq, e_d)
+    steps.append(Step("80-82", "average test loss at order 2", D["L"], loss, "approximation",
+                      "sigma^2 O(p^-2) relative"))
+    return Derivation("1 (order 2)", "p > n_v m + 1, Sigma = I; finite sizes", tuple(steps),
+                      loss, extras={"E_d_sq": e_d, "S_sigma": S, "order": 2})
+
+
+@lru_cache(maxsize=None)
+def alpha0_proof() -> Proof:
+    """Proof that at alpha_t = 0 the order-2 E|omega* - w0|^2 is the exact finite-sample
+    value (inverse-Wishart mean): at A = I the equations of :func:`noise_equations` have
+    the root T = n_v/(p - N - 1), so S = m T = N/(p - N - 1)."""
+    N = n_v * m
+    c_val = cancel((p - N + n_v) / p)
+    T_exact = n_v / (p - N - 1)
+    # at A = I, G = 1/(1 + omega) and T(omega) = omega / (c - (1 - c) omega) is inverted by
+    # omega = c T / (1 + (1 - c) T): evaluate the equations there, exactly
+    w = cancel(c_val * T_exact / (1 + (1 - c_val) * T_exact))
+    d = 1 / (1 + w)
+    at_identity = [cancel(x) for x in (d, -d ** 2, 2 * d ** 3, p * d, -p * d ** 2, 2 * p * d ** 3)]
+    eqs = _equations(at_identity, w, c_val, reduce=cancel)
+    T_back = eqs["T"]
+    F0 = eqs["F"]
+    S0 = cancel(m * T_back)
+    holds = cancel(T_back - T_exact) == 0 and F0 == 0 and eqs["trace_g"] is not None
+    steps = (f"at A = I: G = 1/(1 + omega); omega = c T/(1 + (1 - c) T) = {w} gives "
+             f"T = {T_back}",
+             f"the corrected deterministic equivalent there: F = {F0}",
+             f"S = m T = {S0} = N/(p - N - 1), the inverse-Wishart mean "
+             "E Tr (X_v X_v^T)^-1 (the D-term vanishes with alpha_t); the nu^2 and delta parts "
+             "are exact for every alpha_t")
+    return Proof("order-2 Theorem 1 is exact at alpha_t = 0", steps, bool(holds))

@@ -1,0 +1,52 @@
+"""The order-2 (finite-size) theory's symbolic side: symmaml.theory.finite_size."""
+import pytest
+from sympy import Symbol, cancel
+
+from symmaml import theory
+from symmaml.symbols import m, n_v, nu, p
+from symmaml.theory import finite_size as fs
+
+
+def test_alpha0_proof_holds():
+    proof = fs.alpha0_proof()
+    assert proof.holds and "N/(p - N - 1)" in str(proof)
+
+
+def test_derivation_steps_cite_equations_and_name_approximations():
+    d = theory.derivation(1, order=2)
+    eqs = [s.equation for s in d.steps]
+    assert eqs == ["59-65", "70-74", "77", "76", "78", "79", "80-82"]
+    kinds = {s.equation: s.kind for s in d.steps}
+    assert kinds["76"] == kinds["77"] == "exact" and kinds["78"] == "approximation"
+    assert all(s.error for s in d.steps if s.kind == "approximation")
+    assert d.result.has(fs.S_sigma) and d.extras["order"] == 2
+
+
+def test_nu_part_equals_the_exact_alpha0_block_formula():
+    """N (p - n_v - 1)/(p - N - 1) is the per-block Schur-complement value summed over m."""
+    N = n_v * m
+    _, nu_part = fs.exact_parts()
+    per_block = n_v * (1 + (N - n_v) / (p - N - 1))
+    assert cancel(nu_part - nu ** 2 / p * m * per_block) == 0
+
+
+def test_loss_order_argument():
+    L2 = theory.loss(1, order=2)
+    assert L2.has(fs.S_sigma) and L2 != theory.loss(1)
+    L2v = theory.loss(1, order=2, p=60, n_v=2, m=3)
+    assert not L2v.has(Symbol("p"))
+    with pytest.raises(ValueError, match="order"):
+        theory.loss(1, order=3)
+    with pytest.raises(ValueError, match="order"):
+        theory.loss(1, order=True)
+    with pytest.raises(ValueError, match="Theorem"):
+        theory.loss(2, order=2)
+    with pytest.raises(ValueError, match="one-step"):
+        theory.loss(1, steps_t=2, order=2)
+
+
+def test_noise_equations_have_only_the_declared_symbols():
+    eqs = fs.noise_equations()
+    allowed = {fs.omega, fs.c_rank, n_v, p, *fs.SUMS}
+    for expr in eqs.values():
+        assert expr.free_symbols <= allowed
