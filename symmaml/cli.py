@@ -63,7 +63,8 @@ def cmd_validate(args) -> int:
     run = run_validation(args.figure, args.runs, args.seed, backend=args.backend,
                          progress=args.progress, scaling=args.scaling,
                          scaling_runs=args.scaling_runs, steps_t=args.steps_t,
-                         steps_r=args.steps_r, order=args.order)
+                         steps_r=args.steps_r, order=args.order, optimum=args.optimum,
+                         optimum_runs=args.optimum_runs)
     print(run.to_json() if args.json else run.summary_text())
     return EXIT_OK if run.ok else EXIT_FAIL
 
@@ -258,6 +259,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--order", type=int, default=1, choices=(1, 2),
                    help="1: the paper's theorems; 2: the finite-size theory beyond the paper "
                         "(Theorem 1's figures; both gaps are shown)")
+    p.add_argument("--optimum", action="store_true",
+                   help="also compare the theories' optimal alpha_t with the simulated argmin "
+                        "(bootstrap interval) at the alpha_t-swept figures")
+    p.add_argument("--optimum-runs", type=int, default=2000)
     _steps_options(p)
     p.add_argument("--progress", action="store_true", help="show progress bars")
     p.add_argument("--json", action="store_true", help="print JSON records")

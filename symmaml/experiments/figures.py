@@ -74,34 +74,35 @@ def figure_path(out_dir, name, fmt: str) -> Path:
 
 
 # ----------------------------------------------------------------------------- numbers
-def _curve_fn(fig):
+def _curve_fn(fig, order: int = 1):
     """A fast ``f(alpha)`` of the figure's theory along its swept rate (NumPy):
-    :func:`symmaml.experiments.validation.theory_curve` at the fixed other rate."""
+    :func:`symmaml.experiments.validation.theory_curve` at the fixed other rate (``order=2``:
+    the finite-size theory)."""
     from .validation import theory_curve
 
     def fn(a):
         a = np.asarray(a, dtype=float)
-        return (theory_curve(fig, a, fig.fixed) if fig.sweep == "alpha_t"
-                else theory_curve(fig, fig.fixed, a))
+        return (theory_curve(fig, a, fig.fixed, order=order) if fig.sweep == "alpha_t"
+                else theory_curve(fig, fig.fixed, a, order=order))
     return fn
 
 
-def theory_optimum(name, lo: float | None = None, hi: float | None = None):
+def theory_optimum(name, lo: float | None = None, hi: float | None = None, order: int = 1):
     """The theory's minimiser over the swept rate of figure ``name`` within [lo, hi].
 
     Returns ``(alpha, loss, how)``; ``how`` is ``"Eq. 8"`` (Theorem 1's alpha_t^-),
     ``"closed form"`` (optimal alpha_r of Theorems 1-2, :func:`symmaml.theory.optimal_alpha_r`)
     or ``"numeric"`` (grid scan + bounded Brent on the theory curve; Theorem 3, and
     alpha_t of Theorem 2).  ``alpha`` is None when the minimum over [lo, hi] lies at an
-    end of the interval.
+    end of the interval.  ``order=2``: of the finite-size theory (always numeric).
     """
     fig = _spec(name)
     lo = min(fig.alphas) if lo is None else float(lo)
     hi = max(fig.alphas) if hi is None else float(hi)
-    fn = _curve_fn(fig)
+    fn = _curve_fn(fig, order)
     P = dict(fig.params)
     x = None
-    closed = fig.closed_form_optimum
+    closed = fig.closed_form_optimum if order == 1 else ""
     if closed:
         from ..numeric.losses import derived_function
         key = fig.theorem_object.key
@@ -154,11 +155,22 @@ class FigureData:
     validation: object            # the ValidationResult behind the points
     elapsed: float
     from_cache: bool = False      # the simulation was read back from the disk cache
+    #: the order-2 (finite-size) theory on the curve and at the points; None where the
+    #: figure's theorem has none (:func:`symmaml.experiments.validation.has_order2`)
+    curve_loss2: np.ndarray | None = None
+    theory2: np.ndarray | None = None
+    optimum2: float | None = None           # the order-2 curve's argmin (numeric)
+    optimum2_loss: float = float("nan")
 
     @property
     def rel_gap(self) -> np.ndarray:
         """(mc - theory) / theory at the Monte Carlo points."""
         return (self.mc - self.theory) / self.theory
+
+    @property
+    def rel_gap2(self) -> np.ndarray | None:
+        """(mc - order-2 theory) / order-2 theory at the points (None without one)."""
+        return None if self.theory2 is None else (self.mc - self.theory2) / self.theory2
 
 
 def _runs(name, runs, quick, full) -> int:
@@ -199,6 +211,13 @@ def figure_data(name, runs=None, seed: int | None = 0, backend: str = "numpy", *
     curve_alpha = np.linspace(lo, hi, int(C))
     curve_loss = _curve_fn(fig)(curve_alpha)
     x, y, how = theory_optimum(key, lo, hi)
+    curve2 = theory2 = None
+    opt2 = (None, float("nan"), "")
+    from .validation import has_order2
+    if has_order2(fig):
+        f2 = _curve_fn(fig, order=2)
+        curve2, theory2 = f2(curve_alpha), f2(v.alpha)
+        opt2 = theory_optimum(key, lo, hi, order=2)
     return FigureData(name=key, theorem=fig.theorem, sweep=fig.sweep, fixed=fig.fixed,
                       params=dict(fig.params, w0=fig.w0, omega0=fig.omega0),
                       curve_alpha=curve_alpha, curve_loss=curve_loss, alpha=v.alpha,
@@ -206,7 +225,8 @@ def figure_data(name, runs=None, seed: int | None = 0, backend: str = "numpy", *
                       optimum_how=how, runs=v.runs, seed=seed, estimator=estimator,
                       backend=v.backend, expected_inaccurate=fig.expected_inaccurate,
                       validation=v, elapsed=time.perf_counter() - t0,
-                      from_cache=from_cache)
+                      from_cache=from_cache, curve_loss2=curve2, theory2=theory2,
+                      optimum2=opt2[0], optimum2_loss=opt2[1])
 
 
 # ----------------------------------------------------------------------------- drawing
@@ -254,9 +274,14 @@ def render(d: FigureData):
     if d.expected_inaccurate:
         th_label += f"\n{_INACCURATE_NOTE}"
     ax.plot(d.curve_alpha, d.curve_loss, color="C0", lw=2, label=th_label, zorder=2)
+    curves = [d.curve_loss]
+    if d.curve_loss2 is not None:
+        ax.plot(d.curve_alpha, d.curve_loss2, color="k", lw=1.4, ls="--", zorder=2.5,
+                label="finite-size theory (order 2, beyond the paper)")
+        curves.append(d.curve_loss2)
 
-    ylo = float(min(d.curve_loss.min(), (d.mc - d.stderr).min()))
-    yhi = float(max(d.curve_loss.max(), (d.mc + d.stderr).max()))
+    ylo = float(min(min(c.min() for c in curves), (d.mc - d.stderr).min()))
+    yhi = float(max(max(c.max() for c in curves), (d.mc + d.stderr).max()))
     span = max(yhi - ylo, 1e-12)
     mc_label = (f"simulation (mean ± s.e., {d.runs} runs)\n"
                 f"{_ESTIMATOR_TEXT.get(d.estimator, d.estimator)}, seed {d.seed}")
@@ -272,6 +297,11 @@ def render(d: FigureData):
         axr.axvline(d.optimum, color="C2", lw=1.2, ls="--", zorder=1)
         ax.plot([d.optimum], [d.optimum_loss], marker="*", ms=13, color="C2", ls="none",
                 label=_opt_label(d), zorder=4)
+
+    if d.optimum2 is not None:
+        sym2 = r"\alpha_t" if d.sweep == "alpha_t" else r"\alpha_r"
+        ax.plot([d.optimum2], [d.optimum2_loss], marker="*", ms=11, color="k", ls="none",
+                label=f"order-2 argmin ${sym2}$ = {d.optimum2:.3f} (numeric)", zorder=4)
 
     title = FIGURES[d.name].title
     if d.expected_inaccurate:
@@ -289,8 +319,16 @@ def render(d: FigureData):
     pct_se = 100 * d.stderr / np.abs(d.theory)
     axr.axhline(0.0, color="C0", lw=1.2)
     axr.errorbar(d.alpha, pct, yerr=pct_se, fmt="o", ms=4, color="C3", elinewidth=1.2,
-                 capsize=3)
+                 capsize=3, label="vs the paper's theorem")
     lim = float(np.max(np.abs(pct) + pct_se))
+    if d.theory2 is not None:
+        pct2 = 100 * d.rel_gap2
+        pct2_se = 100 * d.stderr / np.abs(d.theory2)
+        shift = 0.012 * float(np.ptp(d.alpha))       # side by side, not on top
+        axr.errorbar(d.alpha + shift, pct2, yerr=pct2_se, fmt="s", ms=3.5, color="k",
+                     elinewidth=1.0, capsize=2, label="vs the order-2 theory")
+        lim = max(lim, float(np.max(np.abs(pct2) + pct2_se)))
+        axr.legend(fontsize=6.5, loc="best", frameon=False)
     lim = max(lim * 1.25, 0.5)
     axr.set_ylim(-lim, lim)
     axr.set_ylabel("(MC − theory)\n/ theory [%]", fontsize=8)

@@ -354,6 +354,9 @@ class ValidationRun:
     scaling: list = field(default_factory=list)
     #: figures left out of an order-2 validation (no order-2 theory for their theorem yet)
     not_covered: tuple = ()
+    #: with ``optimum=True``: :class:`~symmaml.experiments.optimum.OptimumResult` per
+    #: alpha_t-swept figure (informational: not part of :attr:`ok`)
+    optimum: list = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -366,7 +369,11 @@ class ValidationRun:
         import json
         return json.dumps({"figures": to_records(self.results),
                            "scaling": to_records(self.scaling) if self.scaling else [],
-                           "not_covered": list(self.not_covered)}, indent=1)
+                           "not_covered": list(self.not_covered),
+                           "optimum": [json_ready({k: getattr(o, k) for k in (
+                               "figure", "theorem", "order1", "order2", "simulated", "ci68",
+                               "ci95", "grid", "runs", "seed", "elapsed")}) for o in self.optimum]},
+                          indent=1)
 
     def summary_text(self) -> str:
         """The Markdown tables of :func:`format_table` (figures, then the scaling fits)."""
@@ -376,13 +383,18 @@ class ValidationRun:
         if self.not_covered:
             text += ("\n\nNo order-2 theory yet (not validated at order 2): Figs. "
                      + ", ".join(self.not_covered))
+        if self.optimum:
+            from .optimum import format_optimum
+            text += ("\n\nOptimal alpha_t: the theories' argmin vs the simulated argmin "
+                     "(quadratic vertex, bootstrap over runs)\n\n" + format_optimum(self.optimum))
         return text
 
 
 def run_validation(figures=None, runs: int | None = None, seed: int | None = 0, *,
                    backend: str = "numpy", progress: bool = False, scaling: bool = False,
                    scaling_runs: int | None = None, steps_t: int = 1, steps_r: int = 1,
-                   order: int = 1) -> ValidationRun:
+                   order: int = 1, optimum: bool = False,
+                   optimum_runs: int = 2000) -> ValidationRun:
     """``symmaml validate``: the options checked first
     (:func:`~symmaml.experiments.paper.check_options`, ``ValueError`` naming one), then :func:`validate_all` on ``figures`` (default all) and,
     with ``scaling``, :func:`gap_scaling` of Theorems 1 and 2 with ``scaling_runs`` runs.
@@ -390,7 +402,9 @@ def run_validation(figures=None, runs: int | None = None, seed: int | None = 0, 
     ``order=2``: the finite-size theory is judged (both gaps are reported); without a figure
     selection, only the figures whose theorem has one (:func:`has_order2`) are validated,
     and the others are listed in :attr:`ValidationRun.not_covered`; a selected figure
-    without one is a ``ValueError``."""
+    without one is a ``ValueError``.  ``optimum``: also compare alpha_t* of the theories with
+    the simulated argmin (:func:`~symmaml.experiments.optimum.optimum_comparison`,
+    ``optimum_runs`` runs) at the validated alpha_t-swept figures."""
     from .paper import check_options
     from ..theory.steps import check_steps
     names = check_options(figures, runs, seed, backend)
@@ -423,7 +437,14 @@ def run_validation(figures=None, runs: int | None = None, seed: int | None = 0, 
     theorems = [t for t in SCALING_THEOREMS if order == 1 or t in ORDER2_THEOREMS]
     fits = [gap_scaling(t, runs=scaling_runs, seed=seed, backend=backend, progress=progress,
                         order=order, **K) for t in theorems] if scaling else []
-    return ValidationRun(results, fits, not_covered=skipped)
+    opt = []
+    if optimum:
+        from .optimum import OPTIMUM_FIGURES, optimum_comparison
+        check_options(None, optimum_runs)
+        opt = [optimum_comparison(n, runs=optimum_runs, seed=seed, backend=backend,
+                                  progress=progress)
+               for n in names if n in OPTIMUM_FIGURES]
+    return ValidationRun(results, fits, not_covered=skipped, optimum=opt)
 
 
 # ----------------------------------------------------------------------------- output
