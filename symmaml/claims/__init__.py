@@ -1,18 +1,21 @@
 """The claims registry: every printed equation of the paper we check, with its verdict.
 
 See :mod:`symmaml.claims.base` for the comparison.  ``CLAIMS`` lists the lemma claims
-(:mod:`~symmaml.claims.lemmas`) and the theorem claims (:mod:`~symmaml.claims.theorems`).
+(:mod:`~symmaml.claims.lemmas`) and the theorem claims (:mod:`~symmaml.claims.theorems`),
+then symmaml's own statements about its finite-size theory (:mod:`~symmaml.claims.finite_size`,
+equations "FS-1", ...).
 """
 from __future__ import annotations
 
 from .base import Claim, Verdict, exact_difference, verify
+from .finite_size import CLAIMS as _FINITE_SIZE_CLAIMS
 from .lemmas import CLAIMS as _LEMMA_CLAIMS
 from .theorems import CLAIMS as _THEOREM_CLAIMS
 
 __all__ = ["Claim", "Verdict", "CLAIMS", "verify", "verify_all", "get_claim",
            "exact_difference"]
 
-CLAIMS: list[Claim] = _LEMMA_CLAIMS + _THEOREM_CLAIMS
+CLAIMS: list[Claim] = _LEMMA_CLAIMS + _THEOREM_CLAIMS + _FINITE_SIZE_CLAIMS
 
 
 def get_claim(equation: str) -> Claim:

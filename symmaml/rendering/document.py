@@ -12,7 +12,8 @@ forms and the pdflatex run live in the sibling modules of :mod:`symmaml.renderin
 module assembles the sections (re-exported by :mod:`symmaml.latex`).
 
 Sections (``document(sections=...)``): ``"lemmas"``, ``"theorems"``, ``"derived"``,
-``"steps"`` (K-step MAML, beyond the paper), ``"claims"`` (default: all five, in this order).
+``"steps"`` (K-step MAML, beyond the paper), ``"finite_size"`` (the order-2 theory, beyond the
+paper), ``"claims"`` (default: all six, in this order).
 """
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ __all__ = ["SECTIONS", "document", "write_document", "compile_pdf", "escape_text
            "PdflatexNotFoundError"]
 
 #: The document's sections, in order.
-SECTIONS = ("lemmas", "theorems", "derived", "steps", "claims")
+SECTIONS = ("lemmas", "theorems", "derived", "steps", "finite_size", "claims")
 
 _PREAMBLE = r"""\documentclass[10pt]{article}
 \usepackage[a4paper,margin=2cm]{geometry}
@@ -259,8 +260,14 @@ def _steps_section() -> str:
     return steps_latex()
 
 
+def _finite_size_section() -> str:
+    from .finite_size import finite_size_latex
+    return finite_size_latex()
+
+
 _BUILDERS = {"lemmas": _lemmas_section, "theorems": _theorems_section,
-             "derived": _derived_section, "steps": _steps_section, "claims": _claims_section}
+             "derived": _derived_section, "steps": _steps_section,
+             "finite_size": _finite_size_section, "claims": _claims_section}
 
 
 def document(sections=None) -> str:

@@ -166,9 +166,15 @@ def _render_steps():
     return render_steps(_HEADER)
 
 
+def _render_finite_size():
+    from .finite_size import render_finite_size
+    return render_finite_size(_HEADER)
+
+
 _RENDERERS = {"moments.md": render_moments,
               **{f"theorem{T.number}.md": _theorem_renderer(T) for T in theorems()},
               "steps.md": _render_steps,
+              "finite_size.md": _render_finite_size,
               "claims.md": render_claims}
 
 

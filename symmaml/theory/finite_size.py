@@ -58,6 +58,14 @@ c_rank = Symbol("c", positive=True)
 SUMS = symbols("G G1 G2 U U1 U2")
 
 
+# display-only symbols of the derivation's steps (their names are LaTeX)
+_DPD = Symbol(r"\mathbb{E}\,\delta^T P \delta")
+_BLK = Symbol(r"\mathbb{E}\,\mathrm{Tr}[\mathrm{blk}(B B^T)(B B^T)^{-1}]")
+_NOISE = Symbol(r"\mathbb{E}\,\mathrm{Tr}[\Gamma_\sigma (B B^T)^{-1}]")
+_DPD_REST = Symbol(r"|\delta|^2 - \delta^T P \delta + \frac{\nu^2}{p}\mathrm{Tr}[\mathrm{blk}"
+                   r"(B B^T)(B B^T)^{-1}] + \sigma^2 \mathrm{Tr}[\Gamma_\sigma (B B^T)^{-1}]")
+
+
 def check_order(order) -> int:
     """``order`` as an int in :data:`ORDERS`; ValueError naming ``order`` otherwise."""
     if isinstance(order, bool) or order not in ORDERS:
@@ -125,19 +133,18 @@ def derive(theorem: str = "1") -> Derivation:
     steps = [
         Step("59-65", "average over the test task (exact)", D["L"], L65, "exact"),
         Step("70-74", "E_{w,z}|omega* - w0|^2 given the inputs (exact)", E_d_sq,
-             Symbol("|delta|^2 - E delta^T P delta + nu^2/p Tr[blk(BB^T)(BB^T)^-1]"
-                    " + sigma^2 Tr[Gamma_sigma (BB^T)^-1]"), "exact",
+             _DPD_REST, "exact",
              note="Gamma = nu^2/p blk(B_i B_i^T) + sigma^2 Gamma_sigma, "
                   "Gamma_sigma = blk(I + alpha_t^2/n_t^2 X_v W_t X_v^T) (Eqs. 72-73)"),
         Step("77", "E delta^T P delta: E P = N/p I by rotation invariance (exact)",
-             Symbol("E delta^T P delta"), N * delta_sq / p, "exact"),
+             _DPD, N * delta_sq / p, "exact"),
         Step("76", "nu^2 part: alpha_t-independent, its alpha_t = 0 value (exact)",
-             Symbol("E Tr[blk(BB^T)(BB^T)^-1]"), N * (p - n_v - 1) / (p - N - 1), "exact",
+             _BLK, N * (p - n_v - 1) / (p - N - 1), "exact",
              note="block inversion; Tr[B_i B_i^T (B_i Q_i B_i^T)^-1] depends only on the row "
                   "space of B_i relative to the Haar projection Q_i"),
         Step("78", "sigma^2 part: block inversion (exact), corrected deterministic "
              "equivalent, free subordination, exact spectrum of W_t",
-             Symbol("E Tr[Gamma_sigma (BB^T)^-1]"), S, "approximation",
+             _NOISE, S, "approximation",
              "O(p^-2) relative from the deterministic equivalent; subordination exact at "
              "alpha_t = 0", note="evaluated by symmaml.numeric.finite_size; equations: "
                                  "symmaml.theory.finite_size.noise_equations"),

@@ -50,3 +50,32 @@ def test_noise_equations_have_only_the_declared_symbols():
     allowed = {fs.omega, fs.c_rank, n_v, p, *fs.SUMS}
     for expr in eqs.values():
         assert expr.free_symbols <= allowed
+
+
+def test_exact_parts_by_direct_simulation():
+    """The two parts called exact for every alpha_t, checked on sampled matrices: the nu^2
+    part E Tr[blk(B B^T)(B B^T)^-1] = N (p - n_v - 1)/(p - N - 1) and E delta^T P delta =
+    N |delta|^2 / p, at Fig. 2's sizes and alpha_t far from 0 (z-scores, Bonferroni over 4)."""
+    import numpy as np
+    from scipy.stats import norm
+    rng = np.random.default_rng(20261202)
+    n_t, nv, mm, pp, R = 30, 2, 3, 60, 3000
+    N = nv * mm
+    delta = np.ones(pp) / np.sqrt(pp)              # |delta|^2 = 1
+    z_crit = norm.isf(1e-3 / 8)
+    for at in (-1.5, 1.0):
+        blk, dpd = np.empty(R), np.empty(R)
+        for r in range(R):
+            Bs = []
+            for _ in range(mm):
+                Xt = rng.standard_normal((n_t, pp))
+                A = np.eye(pp) - at / n_t * Xt.T @ Xt
+                Bs.append(rng.standard_normal((nv, pp)) @ A)
+            B = np.vstack(Bs)
+            Gi = np.linalg.inv(B @ B.T)
+            blk[r] = sum(np.trace(Bs[i] @ Bs[i].T @ Gi[i * nv:(i + 1) * nv, i * nv:(i + 1) * nv])
+                         for i in range(mm))
+            dpd[r] = delta @ B.T @ Gi @ B @ delta
+        for x, exact in ((blk, N * (pp - nv - 1) / (pp - N - 1)), (dpd, N / pp)):
+            z = (x.mean() - exact) / (x.std(ddof=1) / np.sqrt(R))
+            assert abs(z) < z_crit, (at, z)

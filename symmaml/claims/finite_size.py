@@ -1,0 +1,70 @@
+"""Claims about the order-2 (finite-size) theory beyond the paper (symmaml.theory.finite_size).
+
+Not the paper's printed equations: statements made by symmaml about its own finite-size
+theory, each with the formula it asserts typed in here (the classical finite-sample
+results they refer to: the inverse-Wishart mean E (X X^T)^-1 = I/(p - N - 1) for X an
+N x p standard Gaussian matrix, and the mean of a Haar projection) and checked exactly
+against the derived side.
+"""
+from __future__ import annotations
+
+from sympy import cancel
+
+from ..symbols import delta_sq, m, n_v, nu, p, sigma
+from .base import Claim
+
+__all__ = ["CLAIMS"]
+
+_SECTION = "Beyond the paper: finite size"
+
+
+def _fs():
+    from ..theory import finite_size
+    return finite_size
+
+
+def _alpha0_error_derived():
+    """E|omega* - w0|^2 of the order-2 theory at alpha_t = 0: the exact parts plus sigma^2 m T
+    at the root T of its corrected deterministic equivalent (raises if not the root)."""
+    fs = _fs()
+    proof = fs.alpha0_proof()
+    if not proof.holds:
+        raise AssertionError("the order-2 equations at A = I do not have the stated root")
+    d, nu_part = fs.exact_parts()
+    N = n_v * m
+    return d + nu_part + sigma ** 2 * m * n_v / (p - N - 1)
+
+
+def _alpha0_error_classical():
+    """The exact finite-sample E|omega* - w0|^2 at alpha_t = 0, Sigma = I (B = X_v ~ rows
+    N(0, I)): (1 - N/p)|delta|^2 + sigma^2 Tr E (X X^T)^-1 + nu^2/p sum_i E Tr[X_i X_i^T
+    ((X X^T)^-1)_ii], each block's Schur complement Wishart_{n_v}(p - N + n_v)."""
+    N = n_v * m
+    return ((1 - N / p) * delta_sq + sigma ** 2 * N / (p - N - 1)
+            + nu ** 2 / p * m * n_v * (1 + (N - n_v) / (p - N - 1)))
+
+
+def _nu_ratio_derived():
+    """The order-2 nu^2 part over the paper's (Eqs. 76-79: nu^2 N / p)."""
+    N = n_v * m
+    return cancel(_fs().exact_parts()[1] / (nu ** 2 * N / p))
+
+
+def _delta_paper():
+    """The delta part of the paper's Eq. 79 (Theorem 1 derivation, E_d_sq at nu = sigma = 0)."""
+    from .. import theory
+    return theory.derivation(1).extras["E_d_sq"].subs({nu: 0, sigma: 0})
+
+
+CLAIMS: list[Claim] = [
+    Claim("FS-1", _SECTION, "the order-2 Theorem 1 is exact at alpha_t = 0: its E|omega* - w0|^2 "
+          "is the finite-sample (inverse-Wishart) value",
+          derived=_alpha0_error_derived, printed=_alpha0_error_classical),
+    Claim("FS-2", _SECTION, "the nu^2 part of E|omega* - w0|^2 is alpha_t-independent and "
+          "(p - n_v - 1)/(p - N - 1) times the paper's (Eq. 79)",
+          derived=_nu_ratio_derived,
+          printed=lambda: (p - n_v - 1) / (p - m * n_v - 1)),
+    Claim("FS-3", _SECTION, "the delta part (1 - N/p)|delta|^2 is exact for every alpha_t "
+          "(E P = N/p I) and equals the paper's Eq. 77-79 term",
+          derived=lambda: _fs().exact_parts()[0], printed=_delta_paper),
+]
