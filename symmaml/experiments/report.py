@@ -45,6 +45,8 @@ class ReportResult:
     interrupted: bool = False
     cached_figures: list = field(default_factory=list)   # simulations read from the disk cache
     steps_panels: list = field(default_factory=list)     # the K-step figure's StepsPanel's
+    #: (figure, FigureData) of the figures drawn with an order-2 (finite-size) curve
+    finite_size: list = field(default_factory=list)
 
     elapsed: float = 0.0                                  # seconds, the whole run_report
 
@@ -131,6 +133,25 @@ def _theorem_summary():
     ]
 
 
+def _finite_size_table(items) -> str:
+    """The order-2 theory against the same simulations as the paper's theorem."""
+    from .validation import ORDER2_THEOREMS
+    import numpy as np
+    lines = [f"`symmaml.theory.loss(t, order=2)` (Theorem(s) {', '.join(ORDER2_THEOREMS)}; "
+             "Theorems 2-3 have no order-2 theory yet): the delta and nu^2 parts exact, the "
+             "sigma^2 part a corrected deterministic equivalent (derivations/finite_size.md). "
+             "Relative gaps (MC - theory)/theory on the same runs as above; the largest "
+             "|gap| per figure:", "",
+             "| figure | runs | max abs gap, paper | max abs gap, order 2 | max abs z, order 2 | "
+             "s.e. (relative) |", "|---|---:|---:|---:|---:|---:|"]
+    for name, d in items:
+        z2 = (d.mc - d.theory2) / d.stderr
+        lines.append(f"| {name} | {d.runs} | {100 * np.max(np.abs(d.rel_gap)):.3f} % | "
+                     f"{100 * np.max(np.abs(d.rel_gap2)):.3f} % | {np.max(np.abs(z2)):.1f} | "
+                     f"{100 * np.max(d.stderr / np.abs(d.theory2)):.3f} % |")
+    return "\n".join(lines)
+
+
 def run_report(out, *, quick: bool = False, full: bool = False, runs=None, seed: int = 0,
                backend: str = "numpy", figures=None, pdf: bool = True,
                progress: bool = True, log=print) -> ReportResult:
@@ -194,6 +215,8 @@ def run_report(out, *, quick: bool = False, full: bool = False, runs=None, seed:
                 drawn[name] = draw_figure(name, out / "figures", data=data)
                 res.files.extend(drawn[name])
                 res.validations.append(data.validation)
+                if data.theory2 is not None:
+                    res.finite_size.append((name, data))
         finally:    # the finished figures' numbers are kept, also on Ctrl-C
             res.files.append(atomic_write_text(out / "validation.json", json.dumps(
                 to_records(res.validations), indent=1) + "\n"))
@@ -253,6 +276,9 @@ def run_report(out, *, quick: bool = False, full: bool = False, runs=None, seed:
         lines += ["", "Simulations of Figs. " + ", ".join(res.cached_figures) + " were read "
                   "back from the disk cache: same inputs, seed and code as the run that "
                   "computed them, hence the same numbers (`SYMMAML_NO_DISK_CACHE=1` recomputes)."]
+    if res.finite_size:
+        lines += ["", "## Beyond the paper: finite-size theory (order 2)", "",
+                  _finite_size_table(res.finite_size)]
     if res.steps_panels:
         from .steps_figure import steps_table
         lines += ["", "## Beyond the paper: K-step MAML", "",

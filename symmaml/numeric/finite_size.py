@@ -49,19 +49,23 @@ from .spectral import DEFAULT_NODES, wishart_quadrature
 
 __all__ = ["overparameterized_noise", "FiniteSizeLoss", "finite_size_loss", "BISECTIONS"]
 
-#: halvings of the bracket in log omega (2^-80 of the log-range: below float64 resolution)
-BISECTIONS = 80
+#: halvings of the bracket in log omega (it spans e^60) before the Illinois steps; the
+#: bracket of G = 1 - c needs fewer (it only has to stay inside)
+BISECTIONS = 24
+SECANT_STEPS = 8
+BRACKET_BISECTIONS = 30
 
 
 def _sums(omega, a, ell, w, p):
     """The spectral sums :data:`symmaml.theory.finite_size.SUMS` at ``omega`` (shape (A,)),
     nodes along the last axis of ``a``, ``ell`` (shape (A, K)) with weights ``w``."""
     d = 1.0 / (1.0 + omega[:, None] * a)
-    wd = w * d
-    wad2 = wd * a * d
-    wa2d3 = wad2 * a * d
-    return ((wd.sum(-1) / p, -wad2.sum(-1) / p, 2.0 * wa2d3.sum(-1) / p),
-            ((wd * ell).sum(-1), -(wad2 * ell).sum(-1), 2.0 * (wa2d3 * ell).sum(-1)))
+    ad = a * d
+    d2 = d * ad                           # a d^2
+    d3 = d2 * ad                          # a^2 d^3
+    wl = w * ell
+    dot = lambda x: np.einsum("ij,ij->i", x, wl)
+    return ((d @ w / p, -(d2 @ w) / p, 2.0 * (d3 @ w) / p), (dot(d), -dot(d2), 2.0 * dot(d3)))
 
 
 @lru_cache(maxsize=None)
@@ -110,8 +114,8 @@ def overparameterized_noise(alpha_t, *, n_t: int, n_v: int, m: int, p: int,
     k = at / n_t
     ell = 1.0 - k[:, None] * lam
     a = ell * ell
-    def G_at(om):
-        return _sums(om, a, ell, w, p)[0][0]
+    def G_at(om):                         # G alone, for the bracket
+        return (1.0 / (1.0 + om[:, None] * a)) @ w / p
 
     if c < 1.0:
         # omega_max: G(omega_max) = 1 - c, where T -> infinity
@@ -125,7 +129,7 @@ def overparameterized_noise(alpha_t, *, n_t: int, n_v: int, m: int, p: int,
             raise ValueError("alpha_t: no bracket for the subordination equation (the "
                              "inner-loop matrix is nearly singular on too large a subspace)")
         lo, top = np.log(hi) - 60.0, np.log(hi)
-        for _ in range(BISECTIONS):
+        for _ in range(BRACKET_BISECTIONS):       # only needs to stay inside: G > 1 - c
             mid = 0.5 * (lo + top)
             below = G_at(np.exp(mid)) < 1.0 - c
             top = np.where(below, mid, top)
@@ -141,14 +145,27 @@ def overparameterized_noise(alpha_t, *, n_t: int, n_v: int, m: int, p: int,
             omega_max = np.where(F > 0, omega_max, omega_max * 4.0)
         else:
             raise ValueError("alpha_t: no bracket for the corrected deterministic equivalent")
+    def F_at(log_om):
+        return _evaluate(("F",), np.exp(log_om), a, ell, w, p, n_v, c)[0]
+
     lo, top = np.log(omega_max) - 60.0, np.log(omega_max)
     for _ in range(BISECTIONS):
         mid = 0.5 * (lo + top)
-        (F,) = _evaluate(("F",), np.exp(mid), a, ell, w, p, n_v, c)
-        pos = F > 0
+        pos = F_at(mid) > 0
         top = np.where(pos, mid, top)
         lo = np.where(pos, lo, mid)
-    omega = np.exp(0.5 * (lo + top))
+    # F is smooth in log omega: a few Illinois (regula falsi) steps inside the bracket take
+    # it to float64 resolution
+    f_lo, f_top = F_at(lo), F_at(top)
+    for _ in range(SECANT_STEPS):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            new = top - f_top * (top - lo) / (f_top - f_lo)
+        new = np.where(np.isfinite(new) & (new > lo) & (new < top), new, 0.5 * (lo + top))
+        f_new = F_at(new)
+        pos = f_new > 0
+        lo, f_lo = np.where(pos, lo, new), np.where(pos, f_lo * 0.5, f_new)
+        top, f_top = np.where(pos, new, top), np.where(pos, f_new, f_top * 0.5)
+    omega = np.exp(np.where(np.abs(f_lo) < np.abs(f_top), lo, top))
     T, tr_g, tr_Ag = _evaluate(("T", "trace_g", "trace_Ag"), omega, a, ell, w, p, n_v, c)
     S = m * (T + k * (tr_g - tr_Ag))
     if not np.all(np.isfinite(S)):

@@ -1,0 +1,91 @@
+"""Benchmark of the order-2 (finite-size) theory, Theorem 1 (symmaml.theory.finite_size).
+
+    python benchmarks/bench_finite_size.py [--quick]
+
+(a) cold: deriving the order-2 loss and its equations, the alpha_t = 0 proof, and compiling
+    the evaluator (first call at Fig. 2's sizes), in a fresh process with the disk cache off
+    (goal: under 60 s);
+(b) evaluation over 1000 alpha_t values at Fig. 2's parameters, order 2 against the paper's
+    compiled Eq. 5 in the same process (goal: order 2 under 10 ms), best of ``repeat``;
+(c) the slow mpmath reference per alpha_t, for scale.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+sys.path.insert(0, ROOT)
+
+_CHILD = """
+import time
+t0 = time.perf_counter()
+import numpy as np
+from symmaml import theory
+from symmaml.theory import finite_size
+from symmaml.numeric import loss_function
+t1 = time.perf_counter()
+theory.loss(1, order=2)
+finite_size.noise_equations()
+assert finite_size.alpha0_proof().holds
+t2 = time.perf_counter()
+f = loss_function(1, order=2)
+f(alpha_t=np.linspace(-1.5, 1.5, 7), alpha_r=0.2, n_t=30, n_v=2, n_r=20, m=3, p=60,
+  sigma=1.0, nu=0.5, delta_sq=0.0)
+t3 = time.perf_counter()
+print(t1 - t0, t2 - t1, t3 - t2)
+"""
+
+P = dict(alpha_r=0.2, n_t=30, n_v=2, n_r=20, m=3, p=60, sigma=1.0, nu=0.5, delta_sq=0.0)
+
+
+def cold():
+    env = dict(os.environ, SYMMAML_NO_DISK_CACHE="1")
+    out = subprocess.run([sys.executable, "-c", _CHILD], env=env, capture_output=True,
+                         text=True, cwd=ROOT, timeout=900)
+    if out.returncode:
+        raise RuntimeError(out.stderr)
+    return [float(x) for x in out.stdout.split()]
+
+
+def best(f, repeat):
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        f()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    args = ap.parse_args()
+    repeat = 5 if args.quick else 20
+    imp, derive, compile_first = cold()
+    print(f"(a) cold: import {imp:.2f} s, derive + equations + alpha_t = 0 proof {derive:.2f} s, "
+          f"compile + first evaluation {compile_first:.2f} s; total {imp + derive + compile_first:.2f} s "
+          f"(goal < 60 s)")
+    import numpy as np
+    from symmaml.numeric import loss_function
+    from symmaml.numeric.finite_size_reference import finite_size_noise_reference
+    a = np.linspace(-1.5, 1.5, 1000)
+    f1, f2 = loss_function(1), loss_function(1, order=2)
+    f1(alpha_t=a, **P), f2(alpha_t=a, **P)                       # warm
+    t1 = best(lambda: f1(alpha_t=a, **P), repeat)
+    t2 = best(lambda: f2(alpha_t=a, **P), repeat)
+    print(f"(b) 1000 alpha_t: order 1 (Eq. 5) {1e3 * t1:.3f} ms, order 2 {1e3 * t2:.3f} ms "
+          f"(ratio {t2 / t1:.1f}; goal < 10 ms)")
+    t = time.perf_counter()
+    for x in a[:5]:
+        finite_size_noise_reference(float(x), n_t=30, n_v=2, m=3, p=60)
+    tr = (time.perf_counter() - t) / 5
+    print(f"(c) mpmath reference: {1e3 * tr:.0f} ms per alpha_t "
+          f"({tr * 1000 / t2:.0f}x the vectorised order 2 per 1000 values)")
+
+
+if __name__ == "__main__":
+    main()
