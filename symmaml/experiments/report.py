@@ -82,7 +82,7 @@ class ReportResult:
         lines += [f"  Eq. {v.claim.equation}: {v.status.upper()}: {v.detail}"
                   for v in self.verdicts if v.status != "holds"]
         held = sum(v.status == "holds" for v in self.verdicts)
-        lines.append(f"\n  {held}/{len(self.verdicts)} printed claims hold; "
+        lines.append(f"\n  {held}/{len(self.verdicts)} claims hold; "
                      f"{len(self.validations)} figures simulated, "
                      f"{sum(r.ok for r in self.validations)} agree with the theory as expected")
         lines.append(f"\nwrote {len(self.files)} files under {self.out}/ (report.md, figures/, "
