@@ -40,3 +40,26 @@ def test_order2_dispatch_and_errors():
     assert run.not_covered == () and run.results[0].order == 2
     with pytest.raises(ValueError, match="one-step"):
         run_validation(["2a"], runs=10, order=2, steps_t=2)
+
+
+def test_optimum_comparison_small():
+    from symmaml.experiments.optimum import format_optimum, optimum_comparison
+    r = optimum_comparison("2b", runs=300, seed=3, points=11, n_boot=200)
+    assert r.order1 == pytest.approx(-1.0111521, abs=1e-6)      # Eq. 8 at Fig. 2
+    assert r.order2 is not None and -1.2 < r.order2 < -0.9
+    assert r.ci95[0] <= r.ci68[0] <= r.simulated <= r.ci68[1] <= r.ci95[1]
+    assert r.grid.size == 11 and "2b" in format_optimum([r])
+    with pytest.raises(ValueError, match="figure"):
+        optimum_comparison("2a", runs=10)
+    o3 = optimum_comparison("3b", runs=50, seed=3, points=7, n_boot=50)
+    assert o3.order2 is None and o3.inside95("order2") is None
+
+
+def test_figure_data_carries_the_order2_curve_only_where_derived():
+    from symmaml.experiments.figures import figure_data, render
+    d = figure_data("2b", runs=20, points=4, curve_points=9)
+    assert d.curve_loss2.shape == d.curve_loss.shape and d.theory2.shape == d.theory.shape
+    assert d.optimum2 is not None and np.all(np.abs(d.rel_gap2) < np.abs(d.rel_gap) + 0.05)
+    render(d)
+    d3 = figure_data("3a", runs=20, points=3, curve_points=9)
+    assert d3.curve_loss2 is None and d3.rel_gap2 is None and d3.optimum2 is None
