@@ -16,6 +16,7 @@ import numpy as np
 
 from ..montecarlo.simulate import check_runs, simulate
 from ..nonlinear.stats import argmin_with_uncertainty
+from .curves import has_order2, theory_curve
 from .paper import get_figure
 
 __all__ = ["OptimumResult", "optimum_comparison", "format_optimum", "OPTIMUM_FIGURES"]
@@ -68,7 +69,6 @@ def optimum_comparison(figure, runs: int = 2000, seed: int | None = 0, *, bracke
     ``points`` alpha_t values spanning the theories' optima +- ``width`` (clipped to the
     bracket), and its argmin's interval comes from ``n_boot`` bootstrap resamples of the
     runs (seeded by ``seed``)."""
-    from .validation import has_order2, theory_curve
     fig = get_figure(figure)
     if fig.sweep != "alpha_t":
         raise ValueError(f"figure: Fig. {fig.name} sweeps {fig.sweep}; alpha_t* is compared at "

@@ -152,8 +152,8 @@ def gap_scaling(theorem, sizes=None, runs: int = 500, seed: int | None = 0, *, a
     try:
         spec = designs[theory.theorem(theorem).key]
     except (KeyError, ValueError):
-        raise ValueError(f"gap_scaling at order {order} covers Theorem(s) "
-                         f"{', '.join(designs)}, got {theorem!r}") from None
+        which = ("Theorems " if len(designs) > 1 else "Theorem ") + " and ".join(designs)
+        raise ValueError(f"gap_scaling at order {order} covers {which}, got {theorem!r}") from None
     if order == 2 and K:
         raise ValueError("order=2 is derived for one-step MAML only")
     t = spec.theorem

@@ -62,6 +62,7 @@ from ..montecarlo.simulate import SimulationInterrupted, check_runs, simulate
 from .paper import FIGURES, Figure, get_figure
 from .scaling import SCALING_THEOREMS, ScalingResult, gap_scaling
 from ..theory.finite_size import DERIVED_FOR as ORDER2_THEOREMS, check_order
+from .curves import has_order2, theory_curve
 
 __all__ = ["Figure", "FIGURES", "ValidationResult", "ScalingResult", "validate",
            "validate_all", "ValidationRun", "run_validation", "theory_curve", "gap_scaling", "format_table", "to_records",
@@ -82,64 +83,6 @@ _figure = get_figure
 
 
 # ----------------------------------------------------------------------------- theory
-def has_order2(figure) -> bool:
-    """Whether the figure's theorem has an order-2 (finite-size) theory."""
-    return str(_figure(figure).theorem) in ORDER2_THEOREMS
-
-
-def theory_curve(figure, alpha_t, alpha_r, steps_t=1, steps_r=1, order=1,
-                 **overrides) -> np.ndarray:
-    """The figure's theorem loss at (broadcast) ``alpha_t``, ``alpha_r`` (NumPy).
-
-    ``overrides`` replace model parameters (n_t, ..., sigma, nu) in the *theory only*,
-    e.g. ``sigma=math.sqrt(2) * fig.params["sigma"]`` for a deliberately wrong theory.
-    ``steps_t``, ``steps_r``: K-step MAML (Theorems 1-2; :func:`symmaml.numeric.steps_loss_function`).
-    ``order=2``: the finite-size theory (:func:`has_order2` says where it exists;
-    :mod:`symmaml.theory.finite_size`).
-    """
-    fig = _figure(figure)
-    if check_order(order) == 2:
-        if not has_order2(fig):
-            raise ValueError(f"order: Fig. {fig.name} (Theorem {fig.theorem}) has no order-2 "
-                             f"theory yet; order=2 exists for Theorem(s) "
-                             f"{', '.join(ORDER2_THEOREMS)}")
-        if (steps_t, steps_r) != (1, 1):
-            raise ValueError("order=2 is derived for one-step MAML only")
-        from ..numeric.losses import loss_function
-        P = {**fig.params, **overrides}
-        at = np.asarray(alpha_t, dtype=float)
-        ar = np.asarray(alpha_r, dtype=float)
-        kw = dict(P, delta_sq=overrides.get("delta_sq", fig.delta_sq))
-        out = loss_function(fig.theorem, order=2)(alpha_t=at, alpha_r=ar, **kw)
-        return np.broadcast_to(np.asarray(out, dtype=float),
-                               np.broadcast_shapes(at.shape, ar.shape)).copy()
-    P = {**fig.params, **overrides}
-    at = np.asarray(alpha_t, dtype=float)
-    ar = np.asarray(alpha_r, dtype=float)
-    steps = (steps_t, steps_r) != (1, 1)
-    if fig.has_matrices:
-        if "nu" in overrides:
-            if steps:
-                raise ValueError("overriding nu at Fig. 4 with K steps is not supported")
-            from ..numeric.losses import theorem3_evaluator
-            S, Sw = fig.matrices()
-            ev = theorem3_evaluator(S, Sw * (overrides["nu"] / fig.params["nu"]) ** 2)
-        else:
-            ev = fig.theorem3_evaluator(steps_t, steps_r)        # built once per figure
-        kw = {k: P[k] for k in ("n_t", "n_v", "n_r", "m", "sigma")}
-        out = ev(alpha_t=at, alpha_r=ar, **kw)
-    else:
-        from ..numeric.losses import loss_function, steps_loss_function
-        kw = dict(P)
-        if fig.theorem_object.regime == "over":
-            kw["delta_sq"] = overrides.get("delta_sq", fig.delta_sq)
-        if steps:
-            out = steps_loss_function(fig.theorem, steps_t, steps_r, **kw)(at, ar)
-        else:
-            out = loss_function(fig.theorem)(alpha_t=at, alpha_r=ar, **kw)
-    return np.broadcast_to(np.asarray(out, dtype=float), np.broadcast_shapes(at.shape, ar.shape)).copy()
-
-
 def rel_allowance(figure, order: int = 1) -> tuple[float, str]:
     """(relative allowance for the theorem's asymptotic error, the rule as text).
 

@@ -61,11 +61,13 @@ def _sums(omega, a, ell, w, p):
     nodes along the last axis of ``a``, ``ell`` (shape (A, K)) with weights ``w``."""
     d = 1.0 / (1.0 + omega[:, None] * a)
     ad = a * d
-    d2 = d * ad                           # a d^2
-    d3 = d2 * ad                          # a^2 d^3
-    wl = w * ell
-    dot = lambda x: np.einsum("ij,ij->i", x, wl)
-    return ((d @ w / p, -(d2 @ w) / p, 2.0 * (d3 @ w) / p), (dot(d), -dot(d2), 2.0 * dot(d3)))
+    w1 = w * d                            # w d, w a d^2, w a^2 d^3
+    w2 = w1 * ad
+    w3 = w2 * ad
+    # row sums, not BLAS products: a row's result must not depend on how many rows there
+    # are (same bits whatever the chunking of alpha_t)
+    return ((w1.sum(-1) / p, -w2.sum(-1) / p, 2.0 * w3.sum(-1) / p),
+            ((w1 * ell).sum(-1), -(w2 * ell).sum(-1), 2.0 * (w3 * ell).sum(-1)))
 
 
 @lru_cache(maxsize=None)
@@ -115,7 +117,7 @@ def overparameterized_noise(alpha_t, *, n_t: int, n_v: int, m: int, p: int,
     ell = 1.0 - k[:, None] * lam
     a = ell * ell
     def G_at(om):                         # G alone, for the bracket
-        return (1.0 / (1.0 + om[:, None] * a)) @ w / p
+        return (w / (1.0 + om[:, None] * a)).sum(-1) / p
 
     if c < 1.0:
         # omega_max: G(omega_max) = 1 - c, where T -> infinity
