@@ -25,7 +25,7 @@ from __future__ import annotations
 import numbers
 from functools import lru_cache
 
-__all__ = ["Recurrence", "coefficient_at", "trace_moment_at"]
+__all__ = ["Recurrence", "coefficient_at", "trace_moment_at", "check_size"]
 
 
 def _remove_one(traces, value):
@@ -96,7 +96,8 @@ def _int_recurrence(n: int, p: int) -> Recurrence:
     return Recurrence(n, p, 1)
 
 
-def _check_size(name, value):
+def check_size(name, value) -> int:
+    """``value`` as an int >= 1 (a matrix size), else ValueError naming ``name``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
     return int(value)
@@ -104,7 +105,7 @@ def _check_size(name, value):
 
 def coefficient_at(k: int, traces: tuple = (), *, n: int, p: int) -> int:
     """The exact integer c_k(L) at sizes ``n``, ``p``: E[W^k prod Tr W^l] = c I_p."""
-    return _int_recurrence(_check_size("n", n), _check_size("p", p))(
+    return _int_recurrence(check_size("n", n), check_size("p", p))(
         int(k), tuple(int(t) for t in traces))
 
 

@@ -12,12 +12,21 @@ import numpy as np
 from ..theory.finite_size import DERIVED_FOR as ORDER2_THEOREMS, check_order
 from .paper import get_figure as _figure
 
-__all__ = ["theory_curve", "has_order2", "ORDER2_THEOREMS"]
+__all__ = ["theory_curve", "has_order2", "require_order2", "ORDER2_THEOREMS"]
 
 
 def has_order2(figure) -> bool:
     """Whether the figure's theorem has an order-2 (finite-size) theory."""
     return str(_figure(figure).theorem) in ORDER2_THEOREMS
+
+
+def require_order2(figure) -> None:
+    """ValueError naming ``order`` unless the figure's theorem has an order-2 theory."""
+    fig = _figure(figure)
+    if not has_order2(fig):
+        raise ValueError(f"order: Fig. {fig.name} (Theorem {fig.theorem}) has no order-2 "
+                         f"theory yet; order=2 exists for Theorem(s) "
+                         f"{', '.join(ORDER2_THEOREMS)}")
 
 
 def theory_curve(figure, alpha_t, alpha_r, steps_t=1, steps_r=1, order=1,
@@ -31,21 +40,11 @@ def theory_curve(figure, alpha_t, alpha_r, steps_t=1, steps_r=1, order=1,
     :mod:`symmaml.theory.finite_size`).
     """
     fig = _figure(figure)
-    if check_order(order) == 2:
-        if not has_order2(fig):
-            raise ValueError(f"order: Fig. {fig.name} (Theorem {fig.theorem}) has no order-2 "
-                             f"theory yet; order=2 exists for Theorem(s) "
-                             f"{', '.join(ORDER2_THEOREMS)}")
-        if (steps_t, steps_r) != (1, 1):
-            raise ValueError("order=2 is derived for one-step MAML only")
-        from ..numeric.losses import loss_function
-        P = {**fig.params, **overrides}
-        at = np.asarray(alpha_t, dtype=float)
-        ar = np.asarray(alpha_r, dtype=float)
-        kw = dict(P, delta_sq=overrides.get("delta_sq", fig.delta_sq))
-        out = loss_function(fig.theorem, order=2)(alpha_t=at, alpha_r=ar, **kw)
-        return np.broadcast_to(np.asarray(out, dtype=float),
-                               np.broadcast_shapes(at.shape, ar.shape)).copy()
+    order = check_order(order)
+    if order == 2:
+        require_order2(fig)
+    if order == 2 and (steps_t, steps_r) != (1, 1):
+        raise ValueError("order=2 is derived for one-step MAML only")
     P = {**fig.params, **overrides}
     at = np.asarray(alpha_t, dtype=float)
     ar = np.asarray(alpha_r, dtype=float)
@@ -69,7 +68,7 @@ def theory_curve(figure, alpha_t, alpha_r, steps_t=1, steps_r=1, order=1,
         if steps:
             out = steps_loss_function(fig.theorem, steps_t, steps_r, **kw)(at, ar)
         else:
-            out = loss_function(fig.theorem)(alpha_t=at, alpha_r=ar, **kw)
+            out = loss_function(fig.theorem, order=order)(alpha_t=at, alpha_r=ar, **kw)
     return np.broadcast_to(np.asarray(out, dtype=float), np.broadcast_shapes(at.shape, ar.shape)).copy()
 
 

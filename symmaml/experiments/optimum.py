@@ -16,7 +16,8 @@ import numpy as np
 
 from ..montecarlo.simulate import check_runs, simulate
 from ..nonlinear.stats import argmin_with_uncertainty
-from .curves import has_order2, theory_curve
+from .curves import has_order2
+from .figures import theory_optimum
 from .paper import get_figure
 
 __all__ = ["OptimumResult", "optimum_comparison", "format_optimum", "OPTIMUM_FIGURES"]
@@ -47,25 +48,14 @@ class OptimumResult:
         return None if x is None else bool(self.ci95[0] <= x <= self.ci95[1])
 
 
-def _argmin(fn, lo, hi):
-    from scipy.optimize import minimize_scalar
-    g = np.linspace(lo, hi, 1201)
-    y = fn(g)
-    i = int(np.argmin(y))
-    if i in (0, g.size - 1):
-        return None
-    res = minimize_scalar(lambda a: float(fn(np.array([a]))[0]), bounds=(g[i - 1], g[i + 1]),
-                          method="bounded", options={"xatol": 1e-10})
-    return float(res.x)
-
-
 def optimum_comparison(figure, runs: int = 2000, seed: int | None = 0, *, bracket=(-3.0, 0.5),
                        points: int = 31, width: float = 0.3, n_boot: int = 2000,
                        backend: str = "numpy", progress: bool = False) -> OptimumResult:
     """alpha_t* of the paper's theorem, of the order-2 theory (where derived) and of the
     simulation at figure ``figure`` (one of :data:`OPTIMUM_FIGURES`).
 
-    The theories' argmins are searched in ``bracket``; the simulation runs ``runs`` runs on
+    The theories' argmins are :func:`~symmaml.experiments.figures.theory_optimum` in
+    ``bracket`` (Eq. 8 for Theorem 1 at order 1, numeric otherwise); the simulation runs ``runs`` runs on
     ``points`` alpha_t values spanning the theories' optima +- ``width`` (clipped to the
     bracket), and its argmin's interval comes from ``n_boot`` bootstrap resamples of the
     runs (seeded by ``seed``)."""
@@ -76,11 +66,8 @@ def optimum_comparison(figure, runs: int = 2000, seed: int | None = 0, *, bracke
     runs = check_runs(runs)
     t0 = time.perf_counter()
     lo, hi = map(float, bracket)
-    curve1 = lambda a: theory_curve(fig, a, fig.fixed)
-    a1 = _argmin(curve1, lo, hi)
-    a2 = None
-    if has_order2(fig):
-        a2 = _argmin(lambda a: theory_curve(fig, a, fig.fixed, order=2), lo, hi)
+    a1 = theory_optimum(fig.name, lo, hi)[0]            # None at the bracket's edge
+    a2 = theory_optimum(fig.name, lo, hi, order=2)[0] if has_order2(fig) else None
     found = [a for a in (a1, a2) if a is not None]
     if not found:
         raise ValueError(f"bracket: neither theory has an interior minimum in {bracket}")

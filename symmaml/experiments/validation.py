@@ -62,7 +62,7 @@ from ..montecarlo.simulate import SimulationInterrupted, check_runs, simulate
 from .paper import FIGURES, Figure, get_figure
 from .scaling import SCALING_THEOREMS, ScalingResult, gap_scaling
 from ..theory.finite_size import DERIVED_FOR as ORDER2_THEOREMS, check_order
-from .curves import has_order2, theory_curve
+from .curves import has_order2, require_order2, theory_curve
 
 __all__ = ["Figure", "FIGURES", "ValidationResult", "ScalingResult", "validate",
            "validate_all", "ValidationRun", "run_validation", "theory_curve", "gap_scaling", "format_table", "to_records",
@@ -217,9 +217,8 @@ def validate(figure, runs: int | None = None, seed: int | None = 0, estimator: s
     from ..theory.steps import check_steps
     fig = _figure(figure)
     order = check_order(order)
-    if order == 2 and theory is None and not has_order2(fig):
-        raise ValueError(f"order: Fig. {fig.name} (Theorem {fig.theorem}) has no order-2 "
-                         f"theory yet (Theorem(s) {', '.join(ORDER2_THEOREMS)})")
+    if order == 2 and theory is None:
+        require_order2(fig)                  # before the simulation
     steps_t, steps_r = check_steps("steps_t", steps_t), check_steps("steps_r", steps_r)
     if steps_r > 1 and fig.has_matrices and estimator != "plain":
         # the simulator's exact test-task average with K_r > 1 needs Sigma = I
@@ -363,9 +362,7 @@ def run_validation(figures=None, runs: int | None = None, seed: int | None = 0, 
             skipped = tuple(n for n in names if not has_order2(n))
             names = tuple(n for n in names if has_order2(n))
         for n in names:
-            if not has_order2(n):
-                raise ValueError(f"order: Fig. {n} (Theorem {FIGURES[n].theorem}) has no "
-                                 f"order-2 theory yet (Theorem(s) {', '.join(ORDER2_THEOREMS)})")
+            require_order2(n)
     K = dict(steps_t=check_steps("steps_t", steps_t), steps_r=check_steps("steps_r", steps_r))
     from ..theory.steps import MAX_GENERAL_STEPS
     if max(K.values()) > MAX_GENERAL_STEPS:

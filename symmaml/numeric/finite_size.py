@@ -43,6 +43,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from ..stein import check_size
 from ..symbols import n_v as n_v_sym, p as p_sym
 from .lambdify import compile_expr
 from .spectral import DEFAULT_NODES, wishart_quadrature
@@ -88,10 +89,21 @@ def _evaluate(names, omega, a, ell, w, p, n_v, c):
                 for nm in names]
 
 
+def _bisect_log(above, log_top, steps):
+    """Bisect in log omega on (log_top - 60, log_top) where ``above(log omega)`` (elementwise)
+    switches from False to True; returns the final (lo, top) with above False / True."""
+    lo, top = log_top - 60.0, log_top
+    for _ in range(steps):
+        mid = 0.5 * (lo + top)
+        up = above(mid)
+        top = np.where(up, mid, top)
+        lo = np.where(up, lo, mid)
+    return lo, top
+
+
 def _check_sizes(n_t, n_v, m, p):
     for name, v in (("n_t", n_t), ("n_v", n_v), ("m", m), ("p", p)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-            raise ValueError(f"{name} must be a positive integer, got {v!r}")
+        check_size(name, v)
     if not p > n_v * m + 1:
         raise ValueError(f"the overparameterized finite-size theory needs p > n_v m + 1 "
                          f"(E (B B^T)^-1 exists); got p = {p}, n_v m = {n_v * m}")
@@ -130,13 +142,10 @@ def overparameterized_noise(alpha_t, *, n_t: int, n_v: int, m: int, p: int,
         else:
             raise ValueError("alpha_t: no bracket for the subordination equation (the "
                              "inner-loop matrix is nearly singular on too large a subspace)")
-        lo, top = np.log(hi) - 60.0, np.log(hi)
-        for _ in range(BRACKET_BISECTIONS):       # only needs to stay inside: G > 1 - c
-            mid = 0.5 * (lo + top)
-            below = G_at(np.exp(mid)) < 1.0 - c
-            top = np.where(below, mid, top)
-            lo = np.where(below, lo, mid)
-        omega_max = np.exp(lo)               # just inside: G > 1 - c
+        # only needs to stay inside: G > 1 - c at the lower end
+        lo, _ = _bisect_log(lambda x: G_at(np.exp(x)) < 1.0 - c, np.log(hi),
+                            BRACKET_BISECTIONS)
+        omega_max = np.exp(lo)
     else:
         # one task (c = 1): Q = I, T = omega; grow the bracket until F > 0
         omega_max = np.ones_like(at)
@@ -150,12 +159,7 @@ def overparameterized_noise(alpha_t, *, n_t: int, n_v: int, m: int, p: int,
     def F_at(log_om):
         return _evaluate(("F",), np.exp(log_om), a, ell, w, p, n_v, c)[0]
 
-    lo, top = np.log(omega_max) - 60.0, np.log(omega_max)
-    for _ in range(BISECTIONS):
-        mid = 0.5 * (lo + top)
-        pos = F_at(mid) > 0
-        top = np.where(pos, mid, top)
-        lo = np.where(pos, lo, mid)
+    lo, top = _bisect_log(lambda x: F_at(x) > 0, np.log(omega_max), BISECTIONS)
     # F is smooth in log omega: a few Illinois (regula falsi) steps inside the bracket take
     # it to float64 resolution
     f_lo, f_top = F_at(lo), F_at(top)
@@ -191,7 +195,6 @@ class FiniteSizeLoss:
 
     def __init__(self, theorem, nodes: int = DEFAULT_NODES):
         from sympy import Symbol
-        from .. import theory
         from ..theory import finite_size as fs
         self.theorem = str(theorem)
         self.nodes = nodes
@@ -201,7 +204,6 @@ class FiniteSizeLoss:
         syms = {s.name: s for s in self.expr.free_symbols}
         args = [syms.get(a, Symbol(a)) for a in self.ARGS] + [S]
         self._fn = compile_expr(self.expr, args)
-        self._theory = theory
 
     def noise(self, alpha_t, **sizes):
         """S_sigma at ``alpha_t`` (array) for the given n_t, n_v, m, p."""

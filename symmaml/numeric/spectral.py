@@ -29,7 +29,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..stein import coefficient_at
+from ..stein import check_size, coefficient_at
 
 __all__ = ["wishart_quadrature", "DEFAULT_NODES", "MAX_NODES"]
 
@@ -37,14 +37,6 @@ __all__ = ["wishart_quadrature", "DEFAULT_NODES", "MAX_NODES"]
 DEFAULT_NODES = 12
 #: largest rule offered (Stein's recurrence at degree 2K - 1; degree 47 takes ~10 s)
 MAX_NODES = 24
-
-
-def _check(name, value, lo=1, hi=None):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < lo \
-            or (hi is not None and value > hi):
-        rng = f">= {lo}" if hi is None else f"in [{lo}, {hi}]"
-        raise ValueError(f"{name} must be an integer {rng}, got {value!r}")
-    return int(value)
 
 
 def _jacobi(moments):
@@ -95,7 +87,7 @@ def wishart_quadrature(n: int, p: int, nodes: int = DEFAULT_NODES):
     ``sum(w) == p``; for p > n the first node is the exact atom 0 of mass p - n.  The rule is
     exact for polynomials of degree < 2 ``nodes`` (module doc).  Read-only arrays, cached.
     """
-    n = _check("n", n)
-    p = _check("p", p)
-    K = _check("nodes", nodes, 1, MAX_NODES)
-    return _rule(n, p, K)
+    K = check_size("nodes", nodes)
+    if K > MAX_NODES:
+        raise ValueError(f"nodes must be at most {MAX_NODES}, got {nodes!r}")
+    return _rule(check_size("n", n), check_size("p", p), K)

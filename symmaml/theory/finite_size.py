@@ -176,7 +176,7 @@ def alpha0_proof() -> Proof:
     T_back = eqs["T"]
     F0 = eqs["F"]
     S0 = cancel(m * T_back)
-    holds = cancel(T_back - T_exact) == 0 and F0 == 0 and eqs["trace_g"] is not None
+    holds = cancel(T_back - T_exact) == 0 and F0 == 0
     steps = (f"at A = I: G = 1/(1 + omega); omega = c T/(1 + (1 - c) T) = {w} gives "
              f"T = {T_back}",
              f"the corrected deterministic equivalent there: F = {F0}",
