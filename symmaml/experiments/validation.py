@@ -374,7 +374,7 @@ def run_validation(figures=None, runs: int | None = None, seed: int | None = 0, 
                                  f"derived up to K = {MAX_GENERAL_STEPS}")
     results = validate_all(names, runs=runs, seed=seed, backend=backend, progress=progress,
                            order=order, **K)
-    theorems = [t for t in SCALING_THEOREMS if order == 1 or t in ORDER2_THEOREMS]
+    theorems = [t for t in SCALING_THEOREMS if order == 1 or str(t) in ORDER2_THEOREMS]
     fits = [gap_scaling(t, runs=scaling_runs, seed=seed, backend=backend, progress=progress,
                         order=order, **K) for t in theorems] if scaling else []
     opt = []

@@ -63,3 +63,10 @@ def test_figure_data_carries_the_order2_curve_only_where_derived():
     render(d)
     d3 = figure_data("3a", runs=20, points=3, curve_points=9)
     assert d3.curve_loss2 is None and d3.rel_gap2 is None and d3.optimum2 is None
+
+
+def test_run_validation_fits_the_order2_scaling():
+    """validate --scaling --order 2 fits Theorem 1's order-2 residual (and only Theorem 1)."""
+    run = run_validation(["2a"], runs=20, order=2, scaling=True, scaling_runs=200)
+    assert [s.theorem for s in run.scaling] == [1]
+    assert run.scaling[0].order == 2 and run.scaling[0].order1 is not None
