@@ -8,6 +8,7 @@ The flow runs one way, each layer importing only those above it in this list (ch
     backend, matrices           array namespaces, numeric matrix checks (NumPy only)
     arguments                   argument checks shared across layers (steps K)
     stein                       Stein's recurrence for Wishart moments, over any ring
+    inverse_wishart             exact E|omega* - w0|^2 at alpha_t = 0 (plain arithmetic)
     moments                     exact Gaussian matrix moments (reference, fast, recurrence),
                                 the disk cache
     theory                      Theorems 1-3 derived from the model (Eqs. 18-27), as objects

@@ -5,7 +5,7 @@ import pathlib
 
 import symmaml
 
-ORDER = ["symbols", "printing", "io", "backend", "matrices", "arguments", "stein", "moments", "theory", "claims",
+ORDER = ["symbols", "printing", "io", "backend", "matrices", "arguments", "stein", "inverse_wishart", "moments", "theory", "claims",
          "numeric", "montecarlo", "rendering", "records", "latex", "nonlinear", "experiments",
          "cli", "__main__"]
 ROOT = pathlib.Path(symmaml.__file__).parent

@@ -48,6 +48,7 @@ from fractions import Fraction
 import numpy as np
 
 from ..stein import coefficient_at
+from ..inverse_wishart import outer_error_alpha0
 
 __all__ = [
     "kurtosis",
@@ -128,53 +129,20 @@ def conditional_test_loss(omega, *, w0, Sigma, Sigma_w, sigma: float, alpha_r: f
 
 def expected_outer_error_alpha0(*, n_v: int, m: int, p: int, sigma: float, tr_Sigma_w: float,
                                 delta_sq: float = 0.0) -> float:
-    """Exact E|omega* - w0|^2 at alpha_t = 0 for Sigma = I (Gaussian inputs).
+    """Exact E|omega* - w0|^2 at alpha_t = 0 for Sigma = I (Gaussian inputs); ``inf`` where
+    |p - n_v m| <= 1 (the expectation diverges).
 
     With alpha_t = 0, B = X_v (stacked, N = n_v m rows, Eq. 68) and
     gamma - B w0 = xi with xi_i = X_v^(i) dw_i + z_v^(i), Cov(xi | B) = Gamma
-    (Eqs. 72-73 at alpha_t = 0).  By rotation invariance of X_v the answer only
-    depends on Sigma_w through tau^2 = Tr(Sigma_w) / p (= nu^2 / p in the paper).
-
-    Overparameterized, p > N + 1 (Eq. 69, projection P = B^+ B onto a uniformly
-    random N-dimensional subspace, E P = N/p I; W = B B^T ~ Wishart_N(p, I)):
-
-        E|omega* - w0|^2 = (1 - N/p) delta_sq + sigma^2 N / (p - N - 1)
-                           + tau^2 N (p - n_v - 1) / (p - N - 1).
-
-    The tau^2 term is sum_i E Tr((W^-1)_ii W_ii); with S_i the Schur complement
-    ~ Wishart_{n_v}(p - N + n_v) and W_ii = S_i + R_i, R_i ~ Wishart_{n_v}(N - n_v)
-    independent, it equals n_v (1 + (N - n_v) / (p - N - 1)) per block.
-
-    Underparameterized, N > p + 1 (Eq. 83, omega0 drops out): with the thin SVD
-    B = U S O^T (U Haar on the Stiefel manifold, independent of S),
-
-        E|omega* - w0|^2 = sigma^2 p / (N - p - 1)
-                           + tau^2 m [(1 - c) A + c F],
-        c = E[lambda_k / lambda_l] (k != l) = (N + 1) / (N - p - 1),
-        A = E sum_k (U_i^T U_i)_kk^2 = p n_v (n_v + 2) / (N (N + 2)),
-        F = E |U_i^T U_i|_F^2 = n_v p (p + 2) / (N (N + 2))
-            + n_v (n_v - 1) p (N - p) / (N (N - 1) (N + 2)),
-
-    where c follows from the independence of Tr W and W / Tr W
-    (E[Tr W Tr W^-1] = p (N p - 2) / (N - p - 1)), A from the Beta(n_v/2, (N - n_v)/2)
-    law of a column's squared mass on one block, and F from the entries of a
-    Haar random rank-p projection.  For m = 1 this reduces to tau^2 p (omega* = w).
+    (Eqs. 72-73 at alpha_t = 0); the closed forms for p > N + 1 and N > p + 1, and their
+    derivation, are in :mod:`symmaml.inverse_wishart` (their one home).  By rotation
+    invariance of X_v the answer only depends on Sigma_w through tau^2 = Tr(Sigma_w)/p.
     ``delta_sq`` = |omega0 - w0|^2 (only used when p > N).
     """
-    N = n_v * m
-    tau2 = tr_Sigma_w / p
-    if p > N + 1:
-        return ((1 - N / p) * delta_sq + sigma**2 * N / (p - N - 1)
-                + tau2 * N * (p - n_v - 1) / (p - N - 1))
-    if N > p + 1:
-        c = (N + 1) / (N - p - 1)
-        A = p * n_v * (n_v + 2) / (N * (N + 2))
-        if N > 1:
-            F = n_v * p * (p + 2) / (N * (N + 2)) + n_v * (n_v - 1) * p * (N - p) / (N * (N - 1) * (N + 2))
-        else:  # pragma: no cover - N > p + 1 >= 2
-            F = A
-        return sigma**2 * p / (N - p - 1) + tau2 * m * ((1 - c) * A + c * F)
-    return math.inf  # |p - N| <= 1: the expectation diverges
+    if abs(p - n_v * m) <= 1:
+        return math.inf
+    return float(outer_error_alpha0(n_v=n_v, m=m, p=p, sigma=sigma, tau2=tr_Sigma_w / p,
+                                    delta_sq=delta_sq))
 
 
 def expected_test_loss_alpha0(*, n_v: int, n_r: int, m: int, p: int, sigma: float, alpha_r: float,

@@ -46,6 +46,7 @@ import numpy as np
 from ..stein import check_size
 from ..symbols import n_v as n_v_sym, p as p_sym
 from .lambdify import compile_expr
+from .finite_size_tasks import recursion_at_zero, task_recursion
 from .spectral import DEFAULT_NODES, wishart_quadrature
 
 __all__ = ["overparameterized_noise", "FiniteSizeLoss", "finite_size_loss", "BISECTIONS"]
@@ -184,31 +185,43 @@ class FiniteSizeLoss:
 
     Call with keywords ``alpha_t``, ``alpha_r`` (arrays, broadcast), the sizes ``n_t``,
     ``n_v``, ``n_r``, ``m``, ``p`` (integers: the spectral quadrature is built at them), and
-    ``sigma``, ``nu``, ``delta_sq``.  The closed-form part (Eq. 65 and the exact nu^2 and delta
-    parts) is compiled from the derivation; S_sigma comes from :func:`overparameterized_noise`
-    (evaluated once per distinct alpha_t).  The theorem's regime rules
-    (:func:`symmaml.theory.regime.check_arrays`) are applied on every call.
+    ``sigma``, ``nu``, ``delta_sq`` (Theorem 1 only).  The closed-form part of the
+    derivation's result is compiled; its undefined functions of (alpha_t, n_t, n_v, m, p)
+    are evaluated numerically, once per distinct alpha_t: Theorem 1's S_sigma by
+    :func:`overparameterized_noise`, Theorem 2's R_sigma, R_nu (at alpha_t and at 0, where
+    the result is matched) by :func:`symmaml.numeric.finite_size_tasks.task_recursion`.  The
+    theorem's regime rules (:func:`symmaml.theory.regime.check_arrays`) are applied on every
+    call.
     """
 
     SIZES = ("n_t", "n_v", "n_r", "m", "p")
-    ARGS = ("alpha_t", "alpha_r", "n_t", "n_v", "n_r", "m", "p", "sigma", "nu", "delta_sq")
 
     def __init__(self, theorem, nodes: int = DEFAULT_NODES):
         from sympy import Symbol
+        from sympy.core.function import AppliedUndef
         from ..theory import finite_size as fs
+        from ..symbols import alpha_t
         self.theorem = str(theorem)
         self.nodes = nodes
         d = fs.derive(self.theorem)
-        S = Symbol("S_sigma")
-        self.expr = d.result.subs(d.extras["S_sigma"], S)
-        syms = {s.name: s for s in self.expr.free_symbols}
-        args = [syms.get(a, Symbol(a)) for a in self.ARGS] + [S]
+        names = {}
+        for app in d.result.atoms(AppliedUndef):
+            at0 = app.args[0] != alpha_t
+            names[app] = Symbol(app.func.__name__ + ("_0" if at0 else ""))
+        self.expr = d.result.subs(names)
+        self.functions = tuple(sorted(str(v) for v in names.values()))
+        free = {x.name for x in self.expr.free_symbols}
+        self.ARGS = ("alpha_t", "alpha_r", "n_t", "n_v", "n_r", "m", "p", "sigma", "nu") + \
+            (("delta_sq",) if "delta_sq" in free else ())
+        syms = {x.name: x for x in self.expr.free_symbols}
+        args = [syms.get(a, Symbol(a)) for a in self.ARGS + self.functions]
         self._fn = compile_expr(self.expr, args)
 
-    def noise(self, alpha_t, **sizes):
-        """S_sigma at ``alpha_t`` (array) for the given n_t, n_v, m, p."""
-        return overparameterized_noise(alpha_t, n_t=sizes["n_t"], n_v=sizes["n_v"],
-                                       m=sizes["m"], p=sizes["p"], nodes=self.nodes)
+    def noise(self, alpha_t, **sizes) -> dict:
+        """The undefined functions at ``alpha_t`` (1-D array) for the given n_t, n_v, m, p:
+        a dict name -> array (``R_sigma_0`` etc.: at alpha_t = 0)."""
+        return _NOISE[self.theorem](alpha_t, self.nodes, **{k: sizes[k] for k in
+                                                            ("n_t", "n_v", "m", "p")})
 
     def __call__(self, **values):
         from ..theory.regime import check_arrays
@@ -228,11 +241,27 @@ class FiniteSizeLoss:
                                     if k != "alpha_r"})
         at = np.asarray(values["alpha_t"], dtype=float)
         uniq, inv = np.unique(at.reshape(-1), return_inverse=True)
-        S = self.noise(uniq, **sizes)[inv].reshape(at.shape)
-        return self._fn(*(values[a] for a in self.ARGS), S)
+        fns = self.noise(uniq, **sizes)
+        extra = [fns[name][inv].reshape(at.shape) for name in self.functions]
+        return self._fn(*(values[a] for a in self.ARGS), *extra)
 
     def __repr__(self):
         return f"FiniteSizeLoss(Theorem {self.theorem}, order=2)"
+
+
+def _noise_overparameterized(alpha_t, nodes, **sizes):
+    return {"S_sigma": overparameterized_noise(alpha_t, nodes=nodes, **sizes)}
+
+
+def _noise_underparameterized(alpha_t, nodes, **sizes):
+    R_s, R_n = task_recursion(alpha_t, nodes=nodes, **sizes)
+    z_s, z_n = recursion_at_zero(nodes=nodes, **sizes)
+    one = np.ones_like(R_s)
+    return {"R_sigma": R_s, "R_nu": R_n, "R_sigma_0": z_s * one, "R_nu_0": z_n * one}
+
+
+#: per theorem, the evaluator of its derivation's undefined functions
+_NOISE = {"1": _noise_overparameterized, "2": _noise_underparameterized}
 
 
 @lru_cache(maxsize=None)

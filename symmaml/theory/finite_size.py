@@ -37,6 +37,7 @@ from sympy import Function, Symbol, cancel, symbols
 from ..symbols import alpha_t, delta_sq, m, n_t, n_v, nu, p, sigma
 from .algebra import Proof
 from .common import E_d_sq, test_average
+from . import finite_size_tasks as _tasks
 from .derivation import Derivation, Step, display
 
 __all__ = ["ORDERS", "check_order", "S_sigma", "derive", "noise_equations", "SUMS",
@@ -44,8 +45,9 @@ __all__ = ["ORDERS", "check_order", "S_sigma", "derive", "noise_equations", "SUM
 
 #: the orders offered: 1 = the paper's theorems, 2 = the finite-size theory (this module)
 ORDERS = (1, 2)
-#: theorems with an order-2 theory
-DERIVED_FOR = ("1",)
+#: theorems with an order-2 theory (filled below: Theorem 1 here, Theorem 2 in
+#: :mod:`symmaml.theory.finite_size_tasks`)
+DERIVED_FOR: tuple = ()
 
 #: the sigma^2 coefficient of E|omega* - w0|^2 at order 2 (not closed-form; numeric layer)
 S_sigma = Function("S_sigma")
@@ -117,13 +119,18 @@ def exact_parts():
     return delta_sq * (1 - N / p), nu ** 2 * N * (p - n_v - 1) / (p * (p - N - 1))
 
 
-@lru_cache(maxsize=None)
 def derive(theorem: str = "1") -> Derivation:
-    """The order-2 derivation of Theorem ``theorem``'s loss (only Theorem 1 so far)."""
+    """The order-2 derivation of Theorem ``theorem``'s loss (:data:`DERIVED_FOR`)."""
     key = str(theorem)
-    if key not in DERIVED_FOR:
-        raise ValueError(f"order=2 is derived for Theorem(s) {', '.join(DERIVED_FOR)} only; "
-                         f"got theorem {theorem!r} (Theorem 2 and 3: order=1)")
+    if key not in _DERIVERS:
+        raise ValueError(f"order=2 is derived for Theorems {', '.join(DERIVED_FOR)} only; "
+                         f"got theorem {theorem!r} (Theorem 3: order=1)")
+    return _DERIVERS[key]()
+
+
+@lru_cache(maxsize=None)
+def _derive_overparameterized() -> Derivation:
+    """Theorem 1 at order 2 (module doc)."""
     D = display()
     B, G, dl = D["B"], D["Gamma"], D["delta"]
     N = n_v * m
@@ -156,7 +163,12 @@ def derive(theorem: str = "1") -> Derivation:
     steps.append(Step("80-82", "average test loss at order 2", D["L"], loss, "approximation",
                       "sigma^2 O(p^-2) relative"))
     return Derivation("1 (order 2)", "p > n_v m + 1, Sigma = I; finite sizes", tuple(steps),
-                      loss, extras={"E_d_sq": e_d, "S_sigma": S, "order": 2})
+                      loss, extras={"E_d_sq": e_d, "S_sigma": S, "order": 2,
+                                    "functions": (S_sigma,)})
+
+
+_DERIVERS = {"1": _derive_overparameterized, "2": _tasks.derive}
+DERIVED_FOR = tuple(_DERIVERS)
 
 
 @lru_cache(maxsize=None)

@@ -40,7 +40,7 @@ def test_loss_order_argument():
     with pytest.raises(ValueError, match="order"):
         theory.loss(1, order=True)
     with pytest.raises(ValueError, match="Theorem"):
-        theory.loss(2, order=2)
+        theory.loss(3, order=2)
     with pytest.raises(ValueError, match="one-step"):
         theory.loss(1, steps_t=2, order=2)
 

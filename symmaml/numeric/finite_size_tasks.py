@@ -1,0 +1,292 @@
+"""Order-2 (finite-size) theory, underparameterized regime: the task recursion, vectorised.
+
+The derivation is recorded in :mod:`symmaml.theory.finite_size_tasks` (steps 1-7 of its
+module doc); this module evaluates the recursion's values
+
+    R_sigma = m d/dlambda E[t + Tr K_sigma h(M_lambda)] |_0,   K_sigma = k (I - A),
+    R_nu    = m d/dlambda E[Tr K_nu h(M_lambda)] |_0,          K_nu = A^2 / p,
+
+(t = E Tr(I + X M X^T)^-1, M_lambda = A (F_{-1} + lambda)^-1 A), which the order-2 loss
+matches at alpha_t = 0.  Per alpha_t:
+
+* g_k(zeta) = E Tr(F_k + zeta)^-1 / p for k = 0 .. m - 1 (F_k: k tasks), g_0 = 1/zeta,
+  g_k = g_{k-1} - D_k / p with D_k the Woodbury difference of step 5, held as a Chebyshev
+  interpolant of y(u) = log(zeta g(zeta)) in u = log zeta over 14 decades (its derivatives
+  g', g'' enter the equations: a spline's second derivative is too rough, see the
+  reference);
+* at each level and node zeta, the subordinated cDE is one equation in nu_2 (step 4):
+  bisection in log nu_2 then Illinois steps; omega follows from G(omega) = 1 - nu_2 g by
+  safeguarded Newton steps in log omega (the spectral sum G has 13 terms);
+* the lambda-derivatives at 0 by a one-sided five-point stencil on the last level (step 2).
+
+Vectorised over alpha_t (float64; the quadrature of W_t's exact expected spectrum is shared).
+Every alpha_t row is computed by elementwise operations and row sums only, so a row's value
+does not depend on which other alpha_t are evaluated with it.  The slow, obviously-correct
+reference (scalar root finding per node, a cubic spline table, derivatives by finite
+differences) is :mod:`symmaml.numeric.finite_size_tasks_reference`.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from ..stein import check_size
+from ..theory import finite_size_tasks as eqs
+from .spectral import DEFAULT_NODES, wishart_quadrature
+
+__all__ = ["task_recursion", "recursion_at_zero", "CHEB_NODES", "DECADES", "check_sizes"]
+
+#: Chebyshev nodes of each level's table of log(zeta g) against log zeta
+CHEB_NODES = 100
+#: the table spans [1e-6, 1e8] x n_v phi (phi = E Tr A^2 / p)
+DECADES = 14
+_LOW = 1e-6
+_BISECTIONS = 26
+_ILLINOIS = 10
+_NEWTON = 60
+#: largest accepted residual of the cDE, relative to n_v
+_TOLERANCE = 1e-9
+
+
+def check_sizes(n_t, n_v, m, p):
+    """Sizes as ints; ValueError naming the argument outside the theory's range."""
+    n_t, n_v, m, p = (check_size(k, v) for k, v in
+                      (("n_t", n_t), ("n_v", n_v), ("m", m), ("p", p)))
+    if not n_v * m > p + 1:
+        raise ValueError(f"the underparameterized finite-size theory needs n_v m > p + 1 "
+                         f"(E (B^T B)^-1 exists); got p = {p}, n_v m = {n_v * m}")
+    if not (m - 1) * n_v > p + 1:
+        raise ValueError(f"the task recursion needs the other m - 1 tasks' Gram matrix to be "
+                         f"invertible with an inverse mean: (m - 1) n_v > p + 1; got m = {m}, "
+                         f"n_v = {n_v}, p = {p}")
+    return n_t, n_v, m, p
+
+
+def _cheb_points(n):
+    return np.cos(np.pi * (np.arange(n) + 0.5) / n)[::-1]
+
+
+@lru_cache(maxsize=None)
+def _cheb_fit_matrix(n):
+    """V^-1 for interpolation at the Chebyshev points (coefficients = values @ V^-1.T)."""
+    t = _cheb_points(n)
+    V = np.cos(np.outer(np.arccos(t), np.arange(n)))
+    return np.linalg.inv(V)
+
+
+def _cheb_derivative(c, scale):
+    """Coefficients of the derivative of a Chebyshev series, rows of ``c`` (last axis)."""
+    n = c.shape[-1]
+    d = np.zeros_like(c)
+    if n > 1:
+        d[..., n - 2] = 2 * (n - 1) * c[..., n - 1]
+        for j in range(n - 3, -1, -1):
+            d[..., j] = d[..., j + 2] + 2 * (j + 1) * c[..., j + 1]
+        d[..., 0] *= 0.5
+    return d * scale
+
+
+def _clenshaw(c, t):
+    """sum_j c[..., j] T_j(t) for per-row coefficients c (A, n) and points t (A, M)."""
+    b1 = np.zeros_like(t)
+    b2 = np.zeros_like(t)
+    t2 = 2 * t
+    for j in range(c.shape[-1] - 1, 0, -1):
+        b1, b2 = c[:, j, None] + t2 * b1 - b2, b1
+    return c[:, 0, None] + t * b1 - b2
+
+
+class _Table:
+    """g(zeta) of one level, per alpha_t row: y(u) = log(zeta g) in u = log zeta."""
+
+    def __init__(self, ulo, uhi, yvals):
+        self.ulo, self.uhi = ulo, uhi                    # (A,)
+        self.zlo = np.exp(ulo)
+        c = yvals @ _cheb_fit_matrix(yvals.shape[-1]).T
+        scale = (2.0 / (uhi - ulo))[:, None]
+        self.c = c
+        self.c1 = _cheb_derivative(c, scale)
+        self.c2 = _cheb_derivative(self.c1, scale)
+
+    def __call__(self, z):
+        u = np.log(z)
+        lo, hi = self.ulo[:, None], self.uhi[:, None]
+        uc = np.clip(u, lo, hi)
+        t = (2 * uc - lo - hi) / (hi - lo)
+        y, y1, y2 = _clenshaw(self.c, t), _clenshaw(self.c1, t), _clenshaw(self.c2, t)
+        over = u > hi                                    # beyond the top: zeta g = 1
+        y1 = np.where(over, 0.0, y1)
+        y2 = np.where(over, 0.0, y2)
+        g = np.exp(y - u)
+        e = y1 - 1
+        return g, g * e / z, g * (e * e - e + y2) / (z * z)
+
+
+class _Inverse:
+    """g_0 = 1/zeta (no task yet)."""
+    zlo = None
+
+    def __call__(self, z):
+        return 1 / z, -1 / z ** 2, 2 / z ** 3
+
+
+def _G(om, a, w, p):
+    """1 - G(omega) (G = Tr (I + omega A^2)^-1 / p, summed without cancellation) and G's two
+    omega-derivatives; om (A, M), a (A, K)."""
+    d = 1.0 / (1.0 + om[..., None] * a[:, None, :])
+    wd = w * d
+    ad = a[:, None, :] * d
+    return ((w * ad).sum(-1) * om / p, -(wd * ad).sum(-1) / p,
+            2.0 * (wd * ad * ad).sum(-1) / p)
+
+
+def _G_inverse(q, a, w, p, om0, h_inf):
+    """omega with 1 - G(omega) = q; NaN where q is at or above 1 - G(infinity) =
+    1 - (mass of A's zero eigenvalues)/p.
+
+    H = 1 - G is increasing and concave in omega and decreasing and convex in 1/omega, so
+    Newton's method converges monotonically in omega from below the root and in 1/omega from
+    above it: each element iterates in the variable its start (``om0``, a warm start, else
+    the mean-field guess) calls for."""
+    ok = (q > 0) & (q < h_inf * (1 - 1e-12))
+    aa = a[:, None, :]
+    guess = q / (np.maximum(1.0 - q, 1e-300) * ((w * a).sum(-1)[:, None] / p))
+    om = np.where(ok, np.where(np.isfinite(om0) & (om0 > 0), om0, guess), 1.0)
+    below = None
+    for _ in range(_NEWTON):
+        ad = aa / (1.0 + om[..., None] * aa)
+        H = (w * ad).sum(-1) * om / p
+        H_w = (w * ad / (1.0 + om[..., None] * aa)).sum(-1) / p
+        f = H - q
+        if below is None:
+            below = f < 0
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            new = np.where(below, om - f / H_w, 1.0 / (1.0 / om + f / (H_w * om * om)))
+        new = np.where(ok & np.isfinite(new) & (new > 0), new, om)
+        change = np.abs(new - om)
+        om = new
+        if np.all(change <= 4e-14 * om):
+            break
+    return np.where(ok, om, np.nan)
+
+
+def _state(nu2, zeta, table, a, w, p, n_v, om0, h_inf):
+    g0, g1, g2 = table(zeta + nu2)
+    om = _G_inverse(nu2 * g0, a, w, p, om0, h_inf)
+    _, G_w, G_ww = _G(om, a, w, p)
+    st = eqs.subordinated_cde(nu2, om, G_w, G_ww, g0, g1, g2, p, n_v)
+    st.update(nu2=nu2, om=om, g0=g0, g1=g1, g2=g2)
+    return st
+
+
+def _solve(table, zeta, a, w, p, n_v, h_inf, zscale):
+    """The subordinated cDE at the shifts ``zeta`` (A, M): bisection in log nu_2, then
+    Illinois steps; ValueError if the bracket does not hold the root."""
+    floor = table.zlo[:, None] if table.zlo is not None else 0.0
+    lo = np.log(np.maximum(floor - zeta, 0.0) + 1e-13 * zscale[:, None])
+    top = np.log(1e8 * zscale)[:, None] + np.zeros_like(zeta)
+    om_guess = np.full_like(zeta, np.nan)
+
+    def F_at(l, om0):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            st = _state(np.exp(l), zeta, table, a, w, p, n_v, om0, h_inf)
+        F = np.where(np.isnan(st["F"]), np.inf, st["F"])   # no omega: beyond G(inf)
+        return F, st["om"]
+
+    f_lo, _ = F_at(lo, om_guess)
+    f_top, om_top = F_at(top, om_guess)
+    if not (np.all(f_lo < 0) and np.all(f_top > 0)):
+        raise ValueError("alpha_t: no bracket for the subordinated deterministic equivalent")
+    om_cur = om_top
+    for _ in range(_BISECTIONS):
+        mid = 0.5 * (lo + top)
+        f, om_cur = F_at(mid, om_cur)
+        up = f > 0
+        top, f_top = np.where(up, mid, top), np.where(up, f, f_top)
+        lo, f_lo = np.where(up, lo, mid), np.where(up, f_lo, f)
+    for _ in range(_ILLINOIS):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            new = top - f_top * (top - lo) / (f_top - f_lo)
+        new = np.where(np.isfinite(new) & (new > lo) & (new < top), new, 0.5 * (lo + top))
+        f, om_cur = F_at(new, om_cur)
+        pos = f > 0
+        lo, f_lo = np.where(pos, lo, new), np.where(pos, f_lo * 0.5, f)
+        top, f_top = np.where(pos, new, top), np.where(pos, f, f_top * 0.5)
+    l = np.where(np.abs(f_lo) < np.abs(f_top), lo, top)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        st = _state(np.exp(l), zeta, table, a, w, p, n_v, om_cur, h_inf)
+    if not np.all(np.abs(st["F"]) <= _TOLERANCE * n_v):
+        raise ValueError("alpha_t: the subordinated deterministic equivalent did not converge "
+                         f"(largest residual {np.nanmax(np.abs(st['F'])) / n_v:.1e} of n_v)")
+    return st
+
+
+def _trace_K(st, K, a, w):
+    """Tr K h(M) for K = K(A) given at the nodes (A, K)."""
+    d = 1.0 / (1.0 + st["om"][..., None] * a[:, None, :])
+    wKd = (w * K)[:, None, :] * d
+    ad = a[:, None, :] * d
+    u = wKd.sum(-1)
+    return eqs.trace_h(st, *eqs.spectral_derivatives(st, u, -(wKd * ad).sum(-1),
+                                                     2.0 * (wKd * ad * ad).sum(-1)))
+
+
+def task_recursion(alpha_t, *, n_t, n_v, m, p, nodes: int = DEFAULT_NODES,
+                   cheb: int = CHEB_NODES):
+    """(R_sigma, R_nu) of the task recursion (module doc) at ``alpha_t`` (1-D array),
+    unmatched.  Sizes are checked by :func:`check_sizes`."""
+    n_t, n_v, m, p = check_sizes(n_t, n_v, m, p)
+    at = np.asarray(alpha_t, dtype=float).reshape(-1)
+    lam, w = wishart_quadrature(n_t, p, nodes)
+    k = at / n_t
+    ell = 1.0 - k[:, None] * lam
+    a = ell * ell
+    h_inf = 1.0 - (w * (a == 0)).sum(-1)[:, None] / p
+    phi = (w * a).sum(-1) / p
+    zscale = n_v * phi
+    ulo = np.log(_LOW * zscale)
+    uhi = ulo + DECADES * np.log(10.0)
+    u = ulo[:, None] + (_cheb_points(cheb) + 1.0) / 2.0 * (uhi - ulo)[:, None]
+    zeta = np.exp(u)
+    table, gvals = _Inverse(), 1.0 / zeta
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for _ in range(1, m):
+            st = _solve(table, zeta, a, w, p, n_v, h_inf, zscale)
+            D = eqs.woodbury_difference(st, st["nu2"], table(zeta)[0], st["g0"], st["g1"],
+                                        st["g2"], p)
+            gvals = gvals - D / p
+            if not np.all(np.isfinite(gvals) & (gvals > 0)):
+                raise ValueError("alpha_t: the task recursion left the resolvent's range "
+                                 "(non-positive or non-finite E Tr (F_k + zeta)^-1)")
+            table = _Table(ulo, uhi, np.log(zeta * gvals))
+        # last task: lambda-derivatives at 0, one-sided five-point stencil (lambda >= 0:
+        # F_{-1} + lambda stays away from its smallest eigenvalue) scaled by the root nu_2
+        st0 = _solve(table, np.zeros((len(at), 1)), a, w, p, n_v, h_inf, zscale)
+        h = 1e-2 * st0["nu2"]
+        st = _solve(table, h * np.arange(5.0), a, w, p, n_v, h_inf, zscale)
+        K_sigma = k[:, None] * (1.0 - ell)
+        K_nu = a / p
+
+        def d(v):
+            return (-25 * v[:, 0] + 48 * v[:, 1] - 36 * v[:, 2] + 16 * v[:, 3]
+                    - 3 * v[:, 4]) / (12 * h[:, 0])
+
+        R_sigma = m * (d(st["x"]) + d(_trace_K(st, K_sigma, a, w)))
+        R_nu = m * d(_trace_K(st, K_nu, a, w))
+    if not (np.all(np.isfinite(R_sigma)) and np.all(np.isfinite(R_nu))):
+        raise ValueError("alpha_t: the finite-size noise factors are not finite here")
+    return R_sigma, R_nu
+
+
+@lru_cache(maxsize=256)
+def _at_zero(n_t, n_v, m, p, nodes, cheb):
+    s, n = task_recursion(np.zeros(1), n_t=n_t, n_v=n_v, m=m, p=p, nodes=nodes, cheb=cheb)
+    return float(s[0]), float(n[0])
+
+
+def recursion_at_zero(*, n_t, n_v, m, p, nodes: int = DEFAULT_NODES, cheb: int = CHEB_NODES):
+    """(R_sigma, R_nu) of the recursion at alpha_t = 0 (A = I), where the order-2 theory is
+    matched to the exact values; cached per sizes."""
+    n_t, n_v, m, p = check_sizes(n_t, n_v, m, p)
+    return _at_zero(n_t, n_v, m, p, nodes, cheb)
