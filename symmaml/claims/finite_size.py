@@ -1,4 +1,5 @@
-"""Claims about the order-2 (finite-size) theory beyond the paper (symmaml.theory.finite_size).
+"""Claims about the order-2 (finite-size) theory beyond the paper (symmaml.theory.finite_size,
+symmaml.theory.finite_size_tasks).
 
 Not the paper's printed equations: statements made by symmaml about its own finite-size
 theory, each with the formula it asserts typed in here (the classical finite-sample
@@ -9,6 +10,7 @@ against the derived side.
 from __future__ import annotations
 
 from sympy import cancel
+from sympy.core.function import AppliedUndef
 
 from ..symbols import delta_sq, m, n_v, nu, p, sigma
 from .base import Claim
@@ -44,6 +46,27 @@ def _alpha0_error_classical():
             + nu ** 2 / p * m * n_v * (1 + (N - n_v) / (p - N - 1)))
 
 
+def _alpha0_error_derived_2():
+    """E|omega* - w0|^2 of the order-2 Theorem 2 at alpha_t = 0 (the matched recursion)."""
+    from .. import theory
+    from ..symbols import alpha_t
+    e = theory.derivation(2, order=2).extras["E_d_sq"].subs(alpha_t, 0)
+    if e.atoms(AppliedUndef):
+        raise AssertionError("the order-2 Theorem 2 at alpha_t = 0 still holds the recursion")
+    return e
+
+
+def _alpha0_error_classical_2():
+    """The exact finite-sample E|omega* - w0|^2 at alpha_t = 0, N = n_v m > p + 1 (Eq. 83
+    with B = X_v): sigma^2 p/(N - p - 1) (Haff's identity) + tau^2 m [(1 - c) A + c F],
+    tau^2 = nu^2/p, c = (N + 1)/(N - p - 1), A, F Haar-Stiefel moments."""
+    N = n_v * m
+    c = (N + 1) / (N - p - 1)
+    A = p * n_v * (n_v + 2) / (N * (N + 2))
+    F = n_v * p * (p + 2) / (N * (N + 2)) + n_v * (n_v - 1) * p * (N - p) / (N * (N - 1) * (N + 2))
+    return sigma ** 2 * p / (N - p - 1) + nu ** 2 / p * m * ((1 - c) * A + c * F)
+
+
 def _nu_ratio_derived():
     """The order-2 nu^2 part over the paper's (Eqs. 76-79: nu^2 N / p)."""
     N = n_v * m
@@ -67,4 +90,7 @@ CLAIMS: list[Claim] = [
     Claim("FS-3", _SECTION, "the delta part (1 - N/p)|delta|^2 is exact for every alpha_t "
           "(E P = N/p I) and equals the paper's Eq. 77-79 term",
           derived=lambda: _fs().exact_parts()[0], printed=_delta_paper),
+    Claim("FS-4", _SECTION, "the order-2 Theorem 2 (p < n_v m) is exact at alpha_t = 0: its "
+          "E|omega* - w0|^2 is the finite-sample (inverse-Wishart) value",
+          derived=_alpha0_error_derived_2, printed=_alpha0_error_classical_2),
 ]

@@ -52,6 +52,9 @@ __all__ = ["FIGURE_NAMES", "PAPER_RUNS", "DEFAULT_RUNS", "QUICK_RUNS", "FORMATS"
 
 QUICK_POINTS = 5        # Monte Carlo points per figure with quick=True (else a step of 0.1 or 0.25)
 DEFAULT_CURVE, QUICK_CURVE = 401, 121           # theory curve resolution
+#: points at which the order-2 curve is evaluated (then a cubic spline): the order-2 loss of
+#: Theorem 2 is a task recursion, ~0.1 s per alpha_t
+ORDER2_CURVE, QUICK_ORDER2_CURVE = 31, 13
 FORMATS = ("png", "pdf", "svg")
 DPI = 150
 FIGSIZE = (7.0, 6.0)                            # inches: 1050 x 900 px at DPI
@@ -115,6 +118,23 @@ def theory_optimum(name, lo: float | None = None, hi: float | None = None, order
         else:
             f = derived_function(key, "alpha_t_minimum")
             x, how = float(f(n_t=P["n_t"], p=P["p"])), "Eq. 8"
+    if x is None and order == 2:
+        # the order-2 loss of Theorem 2 costs ~0.1 s per alpha_t: scan the coarse grid of
+        # its curve, narrow the bracket twice with vectorised 9-point grids, then the
+        # vertex of the parabola through the best three points
+        g = np.linspace(lo, hi, ORDER2_CURVE)
+        vals = fn(g)
+        i = int(np.argmin(vals))
+        if i in (0, g.size - 1):
+            return None, float(vals[i]), "numeric (minimum at the edge)"
+        for _ in range(2):
+            g = np.linspace(g[i - 1], g[i + 1], 9)
+            vals = fn(g)
+            i = min(max(int(np.argmin(vals)), 1), g.size - 2)
+        (x0, x1, x2), (y0, y1, y2) = g[i - 1:i + 2], vals[i - 1:i + 2]
+        x = float(x1 - 0.5 * ((x1 - x0) ** 2 * (y1 - y2) - (x1 - x2) ** 2 * (y1 - y0))
+                  / ((x1 - x0) * (y1 - y2) - (x1 - x2) * (y1 - y0)))
+        how = "numeric"
     if x is None:
         from scipy.optimize import minimize_scalar
         g = np.linspace(lo, hi, 2001)
@@ -215,8 +235,11 @@ def figure_data(name, runs=None, seed: int | None = 0, backend: str = "numpy", *
     opt2 = (None, float("nan"), "")
     from .validation import has_order2
     if has_order2(fig):
+        from scipy.interpolate import CubicSpline
         f2 = _curve_fn(fig, order=2)
-        curve2, theory2 = f2(curve_alpha), f2(v.alpha)
+        coarse = np.linspace(lo, hi, QUICK_ORDER2_CURVE if quick else ORDER2_CURVE)
+        curve2 = CubicSpline(coarse, f2(coarse))(curve_alpha)
+        theory2 = f2(v.alpha)
         opt2 = theory_optimum(key, lo, hi, order=2)
     return FigureData(name=key, theorem=fig.theorem, sweep=fig.sweep, fixed=fig.fixed,
                       params=dict(fig.params, w0=fig.w0, omega0=fig.omega0),

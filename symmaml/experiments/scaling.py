@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..montecarlo.simulate import SimulationInterrupted, check_runs, simulate
-from .paper import FIG2_PARAMS, FIG3_PARAMS
+from .paper import FIG2_PARAMS, FIG3_PARAMS, FIG6_PARAMS
 
 __all__ = ["ScalingResult", "gap_scaling", "SCALING_THEOREMS"]
 
@@ -46,10 +46,13 @@ _SCALING = {
 #: the theorems :func:`gap_scaling` covers
 SCALING_THEOREMS = tuple(d.theorem for d in _SCALING.values())
 #: order 2 (the finite-size theory): its residual is only measurable near the threshold,
-#: so Theorem 1 is swept from p = 12 (n_v m / p = 1/2) up, with n_t = p/2 as at Fig. 2
+#: so Theorem 1 is swept from p = 12 (n_v m / p = 1/2) up, with n_t = p/2 as at Fig. 2, and
+#: Theorem 2 over m from 7 (n_v m / p = 1.4) up at Fig. 6c's other parameters
 _SCALING_ORDER2 = {
     "1": _Design(1, (12, 16, 24, 32), (-1.0, 0.5, 1.0), FIG2_PARAMS,
                  lambda base, k: dict(base, p=int(k), n_t=int(k) // 2), 1.0, "p"),
+    "2": _Design(2, (7, 10, 14, 20), (-1.0, 0.5, 1.0), dict(FIG6_PARAMS, n_v=10, m=10),
+                 lambda base, k: dict(base, m=int(k)), 1.0, "m"),
 }
 
 
@@ -136,9 +139,10 @@ def gap_scaling(theorem, sizes=None, runs: int = 500, seed: int | None = 0, *, a
     ``runs`` must be at least 2; Ctrl-C raises :class:`~symmaml.montecarlo.SimulationInterrupted`
     (``completed``: the simulations of the sizes already done).
 
-    ``order=2``: the finite-size theory's residual (Theorem 1 only), swept where it is
-    measurable: p = 12, 16, 24, 32 with n_t = p/2, n_v m = 6 (default alphas -1, 0.5, 1;
-    alpha_t = 0 is exact); the paper's theorem on the same simulations is fitted too
+    ``order=2``: the finite-size theory's residual, swept where it is measurable: Theorem 1
+    at p = 12, 16, 24, 32 with n_t = p/2, n_v m = 6; Theorem 2 at m = 7, 10, 14, 20 with
+    Fig. 6c's other parameters (n_v = 10, p = 50, n_t = 40); default alphas -1, 0.5, 1
+    (alpha_t = 0 is exact).  The paper's theorem on the same simulations is fitted too
     (:attr:`ScalingResult.order1`).
     """
     runs = check_runs(runs)

@@ -253,8 +253,29 @@ def _noise_overparameterized(alpha_t, nodes, **sizes):
     return {"S_sigma": overparameterized_noise(alpha_t, nodes=nodes, **sizes)}
 
 
+#: values of the task recursion already computed, keyed by (sizes, nodes, alpha_t): a
+#: figure, its optimum and its validation table evaluate the same alpha_t (each row is
+#: computed independently of the others, so a remembered value equals a fresh one bit
+#: for bit); bounded, oldest entries dropped first
+_RECURSION_MEMO: dict = {}
+_MEMO_SIZE = 20000
+
+
+def _recursion(alpha_t, nodes, sizes):
+    key = (tuple(sorted(sizes.items())), nodes)
+    todo = np.array([a for a in alpha_t if (key, float(a)) not in _RECURSION_MEMO])
+    if todo.size:
+        R_s, R_n = task_recursion(todo, nodes=nodes, **sizes)
+        for a, s, n in zip(todo, R_s, R_n):
+            _RECURSION_MEMO[(key, float(a))] = (float(s), float(n))
+        while len(_RECURSION_MEMO) > _MEMO_SIZE:
+            _RECURSION_MEMO.pop(next(iter(_RECURSION_MEMO)))
+    vals = np.array([_RECURSION_MEMO[(key, float(a))] for a in alpha_t]).reshape(-1, 2)
+    return vals[:, 0], vals[:, 1]
+
+
 def _noise_underparameterized(alpha_t, nodes, **sizes):
-    R_s, R_n = task_recursion(alpha_t, nodes=nodes, **sizes)
+    R_s, R_n = _recursion(np.asarray(alpha_t, dtype=float).reshape(-1), nodes, sizes)
     z_s, z_n = recursion_at_zero(nodes=nodes, **sizes)
     one = np.ones_like(R_s)
     return {"R_sigma": R_s, "R_nu": R_n, "R_sigma_0": z_s * one, "R_nu_0": z_n * one}

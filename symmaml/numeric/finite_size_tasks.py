@@ -15,8 +15,8 @@ matches at alpha_t = 0.  Per alpha_t:
   g', g'' enter the equations: a spline's second derivative is too rough, see the
   reference);
 * at each level and node zeta, the subordinated cDE is one equation in nu_2 (step 4):
-  bisection in log nu_2 then Illinois steps; omega follows from G(omega) = 1 - nu_2 g by
-  safeguarded Newton steps in log omega (the spectral sum G has 13 terms);
+  bisection in log nu_2 then safeguarded secant steps; omega follows from
+  G(omega) = 1 - nu_2 g by monotone Newton steps (the spectral sum G has 13 terms);
 * the lambda-derivatives at 0 by a one-sided five-point stencil on the last level (step 2).
 
 Vectorised over alpha_t (float64; the quadrature of W_t's exact expected spectrum is shared).
@@ -42,8 +42,10 @@ CHEB_NODES = 100
 #: the table spans [1e-6, 1e8] x n_v phi (phi = E Tr A^2 / p)
 DECADES = 14
 _LOW = 1e-6
-_BISECTIONS = 26
-_ILLINOIS = 10
+_BISECTIONS = 14
+_SECANT = 12
+#: a root is accepted at once below this residual (relative to n_v)
+_TIGHT = 1e-13
 _NEWTON = 60
 #: largest accepted residual of the cDE, relative to n_v
 _TOLERANCE = 1e-9
@@ -88,13 +90,15 @@ def _cheb_derivative(c, scale):
 
 
 def _clenshaw(c, t):
-    """sum_j c[..., j] T_j(t) for per-row coefficients c (A, n) and points t (A, M)."""
-    b1 = np.zeros_like(t)
-    b2 = np.zeros_like(t)
+    """sum_j c[:, s, j] T_j(t) for per-row, per-series coefficients c (A, S, n) and points
+    t (A, M): returns (A, S, M)."""
+    t = t[:, None, :]
+    b1 = np.zeros(c.shape[:2] + t.shape[-1:])
+    b2 = np.zeros_like(b1)
     t2 = 2 * t
     for j in range(c.shape[-1] - 1, 0, -1):
-        b1, b2 = c[:, j, None] + t2 * b1 - b2, b1
-    return c[:, 0, None] + t * b1 - b2
+        b1, b2 = c[:, :, j, None] + t2 * b1 - b2, b1
+    return c[:, :, 0, None] + t * b1 - b2
 
 
 class _Table:
@@ -103,18 +107,19 @@ class _Table:
     def __init__(self, ulo, uhi, yvals):
         self.ulo, self.uhi = ulo, uhi                    # (A,)
         self.zlo = np.exp(ulo)
-        c = yvals @ _cheb_fit_matrix(yvals.shape[-1]).T
+        # an elementwise product and row sums, not a BLAS product: a row's coefficients
+        # must not depend on how many rows there are
+        c = (yvals[:, None, :] * _cheb_fit_matrix(yvals.shape[-1])[None, :, :]).sum(-1)
         scale = (2.0 / (uhi - ulo))[:, None]
-        self.c = c
-        self.c1 = _cheb_derivative(c, scale)
-        self.c2 = _cheb_derivative(self.c1, scale)
+        c1 = _cheb_derivative(c, scale)
+        self.c = np.stack([c, c1, _cheb_derivative(c1, scale)], axis=1)   # y, y', y''
 
     def __call__(self, z):
         u = np.log(z)
         lo, hi = self.ulo[:, None], self.uhi[:, None]
         uc = np.clip(u, lo, hi)
         t = (2 * uc - lo - hi) / (hi - lo)
-        y, y1, y2 = _clenshaw(self.c, t), _clenshaw(self.c1, t), _clenshaw(self.c2, t)
+        y, y1, y2 = np.moveaxis(_clenshaw(self.c, t), 1, 0)
         over = u > hi                                    # beyond the top: zeta g = 1
         y1 = np.where(over, 0.0, y1)
         y2 = np.where(over, 0.0, y2)
@@ -154,19 +159,25 @@ def _G_inverse(q, a, w, p, om0, h_inf):
     guess = q / (np.maximum(1.0 - q, 1e-300) * ((w * a).sum(-1)[:, None] / p))
     om = np.where(ok, np.where(np.isfinite(om0) & (om0 > 0), om0, guess), 1.0)
     below = None
+    frozen = ~ok
+    wa = (w * a)[:, None, :]
     for _ in range(_NEWTON):
-        ad = aa / (1.0 + om[..., None] * aa)
-        H = (w * ad).sum(-1) * om / p
-        H_w = (w * ad / (1.0 + om[..., None] * aa)).sum(-1) / p
+        d = 1.0 / (1.0 + om[..., None] * aa)
+        wad = wa * d
+        H = wad.sum(-1) * om / p
+        H_w = (wad * d).sum(-1) / p
         f = H - q
         if below is None:
             below = f < 0
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             new = np.where(below, om - f / H_w, 1.0 / (1.0 / om + f / (H_w * om * om)))
         new = np.where(ok & np.isfinite(new) & (new > 0), new, om)
-        change = np.abs(new - om)
+        # an element stops when its own step is negligible (never because of the others:
+        # a row's bits must not depend on the rows evaluated with it)
+        new = np.where(frozen, om, new)
+        frozen |= np.abs(new - om) <= 4e-14 * om
         om = new
-        if np.all(change <= 4e-14 * om):
+        if np.all(frozen):
             break
     return np.where(ok, om, np.nan)
 
@@ -182,7 +193,8 @@ def _state(nu2, zeta, table, a, w, p, n_v, om0, h_inf):
 
 def _solve(table, zeta, a, w, p, n_v, h_inf, zscale):
     """The subordinated cDE at the shifts ``zeta`` (A, M): bisection in log nu_2, then
-    Illinois steps; ValueError if the bracket does not hold the root."""
+    safeguarded secant steps; ValueError if the bracket does not hold the root or the
+    residual stays above the tolerance."""
     floor = table.zlo[:, None] if table.zlo is not None else 0.0
     lo = np.log(np.maximum(floor - zeta, 0.0) + 1e-13 * zscale[:, None])
     top = np.log(1e8 * zscale)[:, None] + np.zeros_like(zeta)
@@ -199,21 +211,42 @@ def _solve(table, zeta, a, w, p, n_v, h_inf, zscale):
     if not (np.all(f_lo < 0) and np.all(f_top > 0)):
         raise ValueError("alpha_t: no bracket for the subordinated deterministic equivalent")
     om_cur = om_top
+    best, f_best = top, f_top
+
+    def keep(l, f):
+        nonlocal best, f_best
+        better = np.abs(f) < np.abs(f_best)
+        best, f_best = np.where(better, l, best), np.where(better, f, f_best)
+
     for _ in range(_BISECTIONS):
         mid = 0.5 * (lo + top)
         f, om_cur = F_at(mid, om_cur)
+        keep(mid, f)
         up = f > 0
         top, f_top = np.where(up, mid, top), np.where(up, f, f_top)
         lo, f_lo = np.where(up, lo, mid), np.where(up, f_lo, f)
-    for _ in range(_ILLINOIS):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            new = top - f_top * (top - lo) / (f_top - f_lo)
-        new = np.where(np.isfinite(new) & (new > lo) & (new < top), new, 0.5 * (lo + top))
-        f, om_cur = F_at(new, om_cur)
-        pos = f > 0
-        lo, f_lo = np.where(pos, lo, new), np.where(pos, f_lo * 0.5, f)
-        top, f_top = np.where(pos, new, top), np.where(pos, f, f_top * 0.5)
-    l = np.where(np.abs(f_lo) < np.abs(f_top), lo, top)
+    # safeguarded secant steps on the true residuals (superlinear once inside the basin);
+    # an element stops at its own convergence, never because of the others (a row's bits
+    # must not depend on the rows evaluated with it)
+    x0, f0, x1, f1 = lo, f_lo, top, f_top
+    frozen = np.abs(f_best) <= _TIGHT * n_v
+    for _ in range(_SECANT):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            x2 = x1 - f1 * (x1 - x0) / (f1 - f0)
+        x2 = np.where(np.isfinite(x2) & (x2 > lo) & (x2 < top), x2, 0.5 * (lo + top))
+        x2 = np.where(frozen, best, x2)
+        f2, om_new = F_at(x2, om_cur)
+        om_cur = np.where(frozen, om_cur, om_new)
+        f2 = np.where(frozen, f_best, f2)
+        keep(x2, f2)
+        pos = f2 > 0
+        top = np.where(pos, np.minimum(top, x2), top)
+        lo = np.where(pos, lo, np.maximum(lo, x2))
+        x0, f0, x1, f1 = x1, f1, x2, f2
+        frozen |= np.abs(f_best) <= _TIGHT * n_v
+        if np.all(frozen):
+            break
+    l = best
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         st = _state(np.exp(l), zeta, table, a, w, p, n_v, om_cur, h_inf)
     if not np.all(np.abs(st["F"]) <= _TOLERANCE * n_v):

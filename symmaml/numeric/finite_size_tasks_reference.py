@@ -1,0 +1,130 @@
+"""Slow reference for :mod:`symmaml.numeric.finite_size_tasks` (tests only).
+
+The same equations (steps 3-5 of :mod:`symmaml.theory.finite_size_tasks`), evaluated the
+obvious way, one node at a time: nu_2 is the unknown, omega(nu_2) a scalar root
+(``scipy.optimize.brentq``), x(nu_2) and s(nu_2) = p G(omega) follow; every derivative in x
+is a central finite difference in nu_2 divided by dx/dnu_2 (no chain-rule formulas), and
+the cDE's root in log nu_2 is another ``brentq``.  Each level's table is a Chebyshev
+interpolant (``numpy.polynomial.chebyshev``) of log(zeta g) on the same nodes as the fast
+code, evaluated without derivatives (the derivatives of g come in through the finite
+differences).  Minutes for m = 3; for tests at small sizes.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numpy.polynomial import chebyshev as C
+from scipy.optimize import brentq
+
+from .finite_size_tasks import CHEB_NODES, DECADES, _LOW, check_sizes
+from .spectral import DEFAULT_NODES, wishart_quadrature
+
+__all__ = ["task_recursion_reference"]
+
+
+def _cheb_points(n):
+    return np.cos(np.pi * (np.arange(n) + 0.5) / n)[::-1]
+
+
+class _Table:
+    def __init__(self, ulo, uhi, zeta, g):
+        self.ulo, self.uhi = ulo, uhi
+        self.c = C.chebfit(_cheb_points(len(zeta)), np.log(zeta * g), len(zeta) - 1)
+
+    def __call__(self, z):
+        # clipped to the table's range: zeta g continued flat beyond both ends
+        u = min(max(np.log(z), self.ulo), self.uhi)
+        y = C.chebval((2 * u - self.ulo - self.uhi) / (self.uhi - self.ulo), self.c)
+        return float(np.exp(y) / z)
+
+
+def _diffs(f, x, h):
+    """f(x), f'(x), f''(x) by five-point central differences."""
+    v = [f(x + k * h) for k in (-2, -1, 0, 1, 2)]
+    d1 = (v[0] - 8 * v[1] + 8 * v[3] - v[4]) / (12 * h)
+    d2 = (-v[0] + 16 * v[1] - 30 * v[2] + 16 * v[3] - v[4]) / (12 * h * h)
+    return v[2], d1, d2
+
+
+def _node(g, zeta, a, w, p, n_v, K_list=(), table_floor=0.0, zscale=1.0):
+    """Solve the subordinated cDE at the shift ``zeta``; return t, D (Woodbury difference)
+    and Tr K h(M) for each K in ``K_list``."""
+    H = lambda om: float(np.sum(w * om * a / (1 + om * a)) / p)        # 1 - G(omega)
+
+    h_inf = 1 - float(np.sum(w * (a == 0)) / p)
+
+    def om_of(nu):
+        q = nu * g(zeta + nu)
+        if q >= h_inf:
+            raise OverflowError          # no omega: 1 - G cannot reach q
+        return brentq(lambda lo: H(np.exp(lo)) - q, -300.0, 300.0, xtol=1e-15, maxiter=500)
+
+    def x_of(nu):
+        om = np.exp(om_of(nu))
+        q = H(om)
+        return om * nu * (1 - q) / q
+
+    def derivs_in_x(f, nu):
+        """f and its first two x-derivatives at nu_2 = ``nu`` (x = x(nu_2))."""
+        h = 1e-4 * nu
+        x, x1, x2 = _diffs(x_of, nu, h)
+        v, v1, v2 = _diffs(f, nu, h)
+        return v, v1 / x1, (v2 * x1 - v1 * x2) / x1 ** 3, x
+
+    s_of = lambda nu: p * (1 - H(np.exp(om_of(nu))))
+
+    def F(lnu):
+        try:
+            s, s1, s2, x = derivs_in_x(s_of, np.exp(lnu))
+        except OverflowError:
+            return 1e300                 # beyond 1 - G(infinity): nu_2 too large
+        return x + p - s - x / (1 - s1) * s2 / 2 - n_v
+
+    lo = np.log(max(table_floor - zeta, 0.0) + 1e-8 * zscale)
+    nu = np.exp(brentq(F, lo, np.log(1e8 * zscale), xtol=1e-14, maxiter=500))
+    s, s1, s2, x = derivs_in_x(s_of, nu)
+    t2 = x / (1 - s1)
+
+    def trace(u_of):
+        u, u1, u2, _ = derivs_in_x(u_of, nu)
+        return x * u + t2 * (u1 + x * u2 / 2)
+
+    if zeta <= 0:           # the last task's shifts: no Woodbury difference needed
+        D = float("nan")
+    else:
+        gz = g(zeta)
+        D = trace(lambda n: p * (gz - g(zeta + n)) / x_of(n))
+    spectral = [lambda n, K=K: float(np.sum(w * K / (1 + np.exp(om_of(n)) * a)))
+                for K in K_list]
+    return x, D, [trace(u) for u in spectral]
+
+
+def task_recursion_reference(alpha_t: float, *, n_t, n_v, m, p, nodes: int = DEFAULT_NODES,
+                             cheb: int = CHEB_NODES):
+    """(R_sigma, R_nu) at one ``alpha_t``, the slow way (module doc)."""
+    n_t, n_v, m, p = check_sizes(n_t, n_v, m, p)
+    lam, w = wishart_quadrature(n_t, p, nodes)
+    lam, w = np.asarray(lam), np.asarray(w)
+    k = alpha_t / n_t
+    ell = 1 - k * lam
+    a = ell ** 2
+    zscale = n_v * float(np.sum(w * a)) / p
+    ulo = np.log(_LOW * zscale)
+    uhi = ulo + DECADES * np.log(10.0)
+    zeta = np.exp(ulo + (_cheb_points(cheb) + 1) / 2 * (uhi - ulo))
+    g, floor = (lambda z: 1.0 / z), 0.0
+    gv = 1.0 / zeta
+    for _ in range(1, m):
+        D = np.array([_node(g, z, a, w, p, n_v, table_floor=floor, zscale=zscale)[1]
+                      for z in zeta])
+        gv = gv - D / p
+        g, floor = _Table(ulo, uhi, zeta, gv), zeta[0]
+    t0, _, _ = _node(g, 0.0, a, w, p, n_v, table_floor=floor, zscale=zscale)
+    h = 1e-2 * t0
+    ts, ks, ns = [], [], []
+    for j in range(5):
+        t, _, (kt, nt) = _node(g, j * h, a, w, p, n_v, (k * (1 - ell), a / p), floor, zscale)
+        ts.append(t)
+        ks.append(kt)
+        ns.append(nt)
+    d = lambda v: (-25 * v[0] + 48 * v[1] - 36 * v[2] + 16 * v[3] - 3 * v[4]) / (12 * h)
+    return m * (d(ts) + d(ks)), m * d(ns)
