@@ -1,13 +1,17 @@
-"""Benchmark of the order-2 (finite-size) theory, Theorem 1 (symmaml.theory.finite_size).
+"""Benchmark of the order-2 (finite-size) theory: Theorem 1 (symmaml.theory.finite_size)
+and Theorem 2 (symmaml.theory.finite_size_tasks).
 
     python benchmarks/bench_finite_size.py [--quick]
 
-(a) cold: deriving the order-2 loss and its equations, the alpha_t = 0 proof, and compiling
-    the evaluator (first call at Fig. 2's sizes), in a fresh process with the disk cache off
-    (goal: under 60 s);
-(b) evaluation over 1000 alpha_t values at Fig. 2's parameters, order 2 against the paper's
-    compiled Eq. 5 in the same process (goal: order 2 under 10 ms), best of ``repeat``;
-(c) the slow mpmath reference per alpha_t, for scale.
+(a) cold: deriving the order-2 losses and their equations, the alpha_t = 0 proofs, and
+    compiling the evaluators (first calls at Figs. 2 and 3's sizes), in a fresh process with
+    the disk cache off (goal: under 60 s);
+(b) Theorem 1: evaluation over 1000 alpha_t values at Fig. 2's parameters, order 2 against
+    the paper's compiled Eq. 5 in the same process (goal: order 2 under 10 ms), best of
+    ``repeat``;
+(b') Theorem 2: 1000 alpha_t values (100 with --quick) at Figs. 3 (m = 40) and 6c (m = 10),
+    order 2 (the task recursion, remembered values cleared) against Eq. 9, one repeat;
+(c) the slow references per alpha_t, for scale.
 """
 from __future__ import annotations
 
@@ -31,15 +35,24 @@ t1 = time.perf_counter()
 theory.loss(1, order=2)
 finite_size.noise_equations()
 assert finite_size.alpha0_proof().holds
+from symmaml.theory import finite_size_tasks
+theory.loss(2, order=2)
+finite_size_tasks.task_equations()
+assert finite_size_tasks.alpha0_proof().holds
 t2 = time.perf_counter()
 f = loss_function(1, order=2)
 f(alpha_t=np.linspace(-1.5, 1.5, 7), alpha_r=0.2, n_t=30, n_v=2, n_r=20, m=3, p=60,
   sigma=1.0, nu=0.5, delta_sq=0.0)
+g = loss_function(2, order=2)
+g(alpha_t=np.linspace(-1.0, 1.0, 7), alpha_r=0.2, n_t=5, n_v=25, n_r=10, m=40, p=30,
+  sigma=0.2, nu=0.2)
 t3 = time.perf_counter()
 print(t1 - t0, t2 - t1, t3 - t2)
 """
 
 P = dict(alpha_r=0.2, n_t=30, n_v=2, n_r=20, m=3, p=60, sigma=1.0, nu=0.5, delta_sq=0.0)
+P3 = dict(alpha_r=0.2, n_t=5, n_v=25, n_r=10, m=40, p=30, sigma=0.2, nu=0.2)
+P6C = dict(alpha_r=0.2, n_t=40, n_v=10, n_r=40, m=10, p=50, sigma=0.5, nu=0.5)
 
 
 def cold():
@@ -66,7 +79,7 @@ def main():
     args = ap.parse_args()
     repeat = 5 if args.quick else 20
     imp, derive, compile_first = cold()
-    print(f"(a) cold: import {imp:.2f} s, derive + equations + alpha_t = 0 proof {derive:.2f} s, "
+    print(f"(a) cold: import {imp:.2f} s, derive + equations + alpha_t = 0 proofs {derive:.2f} s, "
           f"compile + first evaluation {compile_first:.2f} s; total {imp + derive + compile_first:.2f} s "
           f"(goal < 60 s)")
     import numpy as np
@@ -79,12 +92,37 @@ def main():
     t2 = best(lambda: f2(alpha_t=a, **P), repeat)
     print(f"(b) 1000 alpha_t: order 1 (Eq. 5) {1e3 * t1:.3f} ms, order 2 {1e3 * t2:.3f} ms "
           f"(ratio {t2 / t1:.1f}; goal < 10 ms)")
+    from symmaml.numeric import finite_size as fs2
+    n2 = 100 if args.quick else 1000
+    for name, Q in (("Fig. 3 (m = 40)", P3), ("Fig. 6c (m = 10)", P6C)):
+        b = np.linspace(-1.0, 1.0, n2)
+        g1, g2 = loss_function(2), loss_function(2, order=2)
+        g1(alpha_t=b, **Q)
+        u1 = best(lambda: g1(alpha_t=b, **Q), repeat)
+        fs2._RECURSION_MEMO.clear()
+        t = time.perf_counter()
+        g2(alpha_t=b, **Q)
+        u2 = time.perf_counter() - t
+        print(f"(b') Theorem 2, {name}, {n2} alpha_t: order 1 (Eq. 9) {1e3 * u1:.3f} ms, "
+              f"order 2 {u2:.2f} s ({1e3 * u2 / n2:.0f} ms per alpha_t; ratio {u2 / u1:.0f}; "
+              f"goal < 10 ms per 1000)")
     t = time.perf_counter()
     for x in a[:5]:
         finite_size_noise_reference(float(x), n_t=30, n_v=2, m=3, p=60)
     tr = (time.perf_counter() - t) / 5
-    print(f"(c) mpmath reference: {1e3 * tr:.0f} ms per alpha_t "
+    print(f"(c) Theorem 1, mpmath reference: {1e3 * tr:.0f} ms per alpha_t "
           f"({tr * 1000 / t2:.0f}x the vectorised order 2 per 1000 values)")
+    from symmaml.numeric.finite_size_tasks import task_recursion
+    from symmaml.numeric.finite_size_tasks_reference import task_recursion_reference
+    kw = dict(n_t=3, n_v=4, m=3, p=6, cheb=40)
+    t = time.perf_counter()
+    task_recursion_reference(0.7, **kw)
+    tr = time.perf_counter() - t
+    t = time.perf_counter()
+    task_recursion(np.array([0.7]), **kw)
+    tf = time.perf_counter() - t
+    print(f"(c') Theorem 2 at m = 3, p = 6: scalar reference {tr:.1f} s per alpha_t, "
+          f"vectorised {1e3 * tf:.0f} ms ({tr / tf:.0f}x)")
 
 
 if __name__ == "__main__":

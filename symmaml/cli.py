@@ -124,10 +124,14 @@ def cmd_figures(args) -> int:
                              progress=args.progress)
         print(paths_json(run.figures) if args.json else f"wrote Fig. 5 into {args.out}")
         return EXIT_OK
-    if args.steps:
+    if args.steps or args.threshold:
+        if args.steps and args.threshold:
+            raise ValueError("--steps and --threshold draw one figure each: give one")
         from .experiments.steps_figure import run_steps_figure
-        run = run_steps_figure(args.out, runs=args.runs, seed=args.seed, backend=args.backend,
-                               quick=args.quick, progress=args.progress)
+        from .experiments.threshold import run_threshold_figure
+        run = (run_steps_figure if args.steps else run_threshold_figure)(
+            args.out, runs=args.runs, seed=args.seed, backend=args.backend, quick=args.quick,
+            progress=args.progress)
         print(run.to_json() if args.json else run.summary_text())
         return EXIT_OK
     from .experiments.outputs import draw_figures
@@ -197,6 +201,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--steps", action="store_true",
                    help="draw the K-step figure: alpha_t* and L(alpha_t*) against K_t = 1..10 "
                         "at Figs. 2 and 3's parameters (figsteps.png/.pdf)")
+    p.add_argument("--threshold", action="store_true",
+                   help="draw alpha_t* of the paper's theorems, the order-2 theory and the "
+                        "simulation from n_v m / p = 0.1 to 10 at Fig. 6's parameters "
+                        "(figthreshold.png/.pdf)")
     p.set_defaults(func=cmd_figures)
 
     p = sub.add_parser("nonlinear", help="Fig. 5: MAML with a ReLU network, swept over alpha_t",

@@ -43,7 +43,7 @@ from pathlib import Path
 import numpy as np
 
 from ..io import atomic_write_bytes
-from .paper import (DEFAULT_RUNS, FIGURE_NAMES, FIGURES, PAPER_RUNS, QUICK_RUNS, _name,
+from .paper import (DEFAULT_RUNS, FIGURE_NAMES, FIGURES, PAPER_RUNS, QUICK_RUNS, Figure, _name,
                     check_options)
 
 __all__ = ["FIGURE_NAMES", "PAPER_RUNS", "DEFAULT_RUNS", "QUICK_RUNS", "FORMATS",
@@ -91,7 +91,8 @@ def _curve_fn(fig, order: int = 1):
 
 
 def theory_optimum(name, lo: float | None = None, hi: float | None = None, order: int = 1):
-    """The theory's minimiser over the swept rate of figure ``name`` within [lo, hi].
+    """The theory's minimiser over the swept rate of figure ``name`` (a registry name or a
+    :class:`~symmaml.experiments.paper.Figure`) within [lo, hi].
 
     Returns ``(alpha, loss, how)``; ``how`` is ``"Eq. 8"`` (Theorem 1's alpha_t^-),
     ``"closed form"`` (optimal alpha_r of Theorems 1-2, :func:`symmaml.theory.optimal_alpha_r`)
@@ -99,7 +100,7 @@ def theory_optimum(name, lo: float | None = None, hi: float | None = None, order
     alpha_t of Theorem 2).  ``alpha`` is None when the minimum over [lo, hi] lies at an
     end of the interval.  ``order=2``: of the finite-size theory (always numeric).
     """
-    fig = _spec(name)
+    fig = name if isinstance(name, Figure) else _spec(name)
     lo = min(fig.alphas) if lo is None else float(lo)
     hi = max(fig.alphas) if hi is None else float(hi)
     fn = _curve_fn(fig, order)
@@ -131,9 +132,8 @@ def theory_optimum(name, lo: float | None = None, hi: float | None = None, order
             g = np.linspace(g[i - 1], g[i + 1], 9)
             vals = fn(g)
             i = min(max(int(np.argmin(vals)), 1), g.size - 2)
-        (x0, x1, x2), (y0, y1, y2) = g[i - 1:i + 2], vals[i - 1:i + 2]
-        x = float(x1 - 0.5 * ((x1 - x0) ** 2 * (y1 - y2) - (x1 - x2) ** 2 * (y1 - y0))
-                  / ((x1 - x0) * (y1 - y2) - (x1 - x2) * (y1 - y0)))
+        c2, c1, _ = np.polyfit(g[i - 1:i + 2], vals[i - 1:i + 2], 2)
+        x = float(np.clip(-c1 / (2 * c2), g[i - 1], g[i + 1])) if c2 > 0 else float(g[i])
         how = "numeric"
     if x is None:
         from scipy.optimize import minimize_scalar
@@ -362,7 +362,9 @@ def render(d: FigureData):
     return fig
 
 
-def _render_bytes(fig, fmt: str) -> bytes:
+def figure_bytes(fig, fmt: str) -> bytes:
+    """A matplotlib figure as ``fmt`` bytes (PNG/PDF/SVG) at :data:`DPI`, without the
+    creation date (the same figure gives the same bytes)."""
     buf = io.BytesIO()
     meta = {"CreationDate": None} if fmt == "pdf" else ({"Date": None} if fmt == "svg" else None)
     fig.savefig(buf, format=fmt, dpi=DPI, metadata=meta)
@@ -401,7 +403,7 @@ def draw_figure(name, out_dir, runs=None, seed: int | None = 0, backend: str = "
     fig = render(data)
     paths = []
     for fmt in fmts:
-        paths.append(atomic_write_bytes(figure_path(out_dir, key, fmt), _render_bytes(fig, fmt)))
+        paths.append(atomic_write_bytes(figure_path(out_dir, key, fmt), figure_bytes(fig, fmt)))
     return paths
 
 

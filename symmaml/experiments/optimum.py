@@ -66,8 +66,8 @@ def optimum_comparison(figure, runs: int = 2000, seed: int | None = 0, *, bracke
     runs = check_runs(runs)
     t0 = time.perf_counter()
     lo, hi = map(float, bracket)
-    a1 = theory_optimum(fig.name, lo, hi)[0]            # None at the bracket's edge
-    a2 = theory_optimum(fig.name, lo, hi, order=2)[0] if has_order2(fig) else None
+    a1 = theory_optimum(fig, lo, hi)[0]                 # None at the bracket's edge
+    a2 = theory_optimum(fig, lo, hi, order=2)[0] if has_order2(fig) else None
     found = [a for a in (a1, a2) if a is not None]
     if not found:
         raise ValueError(f"bracket: neither theory has an interior minimum in {bracket}")

@@ -7,7 +7,10 @@ written and leaves no half-written file):
    (``derivations/*.md``) and ``lemma1.tex``;
 2. every printed claim of the paper verified (``claims.json``);
 3. the paper's figures simulated and drawn (``figures/fig*.png|pdf``) -- the same
-   simulations give the theory-vs-simulation table (``validation.json``);
+   simulations give the theory-vs-simulation table (``validation.json``), with the order-2
+   (finite-size) theory beside the paper's where it is derived;
+3b. beyond the paper: the K-step figure (``figsteps``) and alpha_t* across the
+   interpolation threshold (``figthreshold``; :mod:`symmaml.experiments.threshold`);
 4. the LaTeX document ``symmaml.tex`` (and ``symmaml.pdf`` where pdflatex exists);
 5. ``report.md``: the claims table, the theory-vs-simulation tables with z-scores, the
    figures.
@@ -45,6 +48,7 @@ class ReportResult:
     interrupted: bool = False
     cached_figures: list = field(default_factory=list)   # simulations read from the disk cache
     steps_panels: list = field(default_factory=list)     # the K-step figure's StepsPanel's
+    threshold_points: list = field(default_factory=list)  # the threshold figure's points
     #: (figure, FigureData) of the figures drawn with an order-2 (finite-size) curve
     finite_size: list = field(default_factory=list)
 
@@ -137,9 +141,10 @@ def _finite_size_table(items) -> str:
     """The order-2 theory against the same simulations as the paper's theorem."""
     from .validation import ORDER2_THEOREMS
     import numpy as np
-    lines = [f"`symmaml.theory.loss(t, order=2)` (Theorem(s) {', '.join(ORDER2_THEOREMS)}; "
-             "Theorems 2-3 have no order-2 theory yet): the delta and nu^2 parts exact, the "
-             "sigma^2 part a corrected deterministic equivalent (derivations/finite_size.md). "
+    lines = [f"`symmaml.theory.loss(t, order=2)` (Theorems {', '.join(ORDER2_THEOREMS)}; "
+             "Theorem 3 has no order-2 theory yet): Theorem 1's delta and nu^2 parts exact, "
+             "its sigma^2 part a corrected deterministic equivalent; Theorem 2 by a "
+             "task-by-task recursion matched at alpha_t = 0 (derivations/finite_size.md). "
              "Relative gaps (MC - theory)/theory on the same runs as above; the largest "
              "|gap| per figure:", "",
              "| figure | runs | max abs gap, paper | max abs gap, order 2 | max abs z, order 2 | "
@@ -232,6 +237,18 @@ def run_report(out, *, quick: bool = False, full: bool = False, runs=None, seed:
         res.steps_panels.extend(panels)
         drawn["steps"] = paths
 
+    def threshold():
+        from .threshold import (REPORT_THRESHOLD_RUNS, THRESHOLD_M, THRESHOLD_QUICK_M,
+                                THRESHOLD_QUICK_RUNS, THRESHOLD_RUNS, draw_threshold,
+                                threshold_data)
+        r = THRESHOLD_RUNS if full else (THRESHOLD_QUICK_RUNS if quick else REPORT_THRESHOLD_RUNS)
+        pts = threshold_data(r, seed, backend, ms=THRESHOLD_QUICK_M if quick else THRESHOLD_M,
+                             points=7 if quick else 13)
+        paths = draw_threshold(out / "figures", pts)
+        res.files.extend(paths)
+        res.threshold_points.extend(pts)
+        drawn["threshold"] = paths
+
     def latex():
         from ..latex import compile_pdf, write_document
         tex = write_document(out / "symmaml.tex")
@@ -243,8 +260,9 @@ def run_report(out, *, quick: bool = False, full: bool = False, runs=None, seed:
         stage("derive", derive)
         stage("verify", verify)
         stage("simulate and draw", simulate)
-        if figures is None:          # a selection of the paper's figures leaves it out
+        if figures is None:          # a selection of the paper's figures leaves them out
             stage("K-step figure", steps)
+            stage("threshold figure", threshold)
         stage("latex", latex)
     except KeyboardInterrupt:
         res.interrupted = True
@@ -286,11 +304,20 @@ def run_report(out, *, quick: bool = False, full: bool = False, runs=None, seed:
                   "(`symmaml.theory.loss(t, steps_t=K)`, Theorems 1-2, against Rao-Blackwell "
                   "Monte Carlo that performs the K steps; figure `figures/figsteps.png`).", "",
                   steps_table(res.steps_panels)]
+    if res.threshold_points:
+        from .threshold import threshold_table
+        lines += ["", "## Beyond the paper: across the interpolation threshold", "",
+                  "alpha_t* of the paper's theorems (Theorem 1 for n_v m < p, Theorem 2 "
+                  "above), of the order-2 theory and of the simulation (Rao-Blackwell, "
+                  "bootstrap 95 % interval), from n_v m / p = 0.1 to 10 at Fig. 6's other "
+                  "parameters with n_v = 5 (figure `figures/figthreshold.png`).", "",
+                  threshold_table(res.threshold_points)]
     lines += ["", "## Figures", ""]
+    labels = {"steps": "K-step figure", "threshold": "threshold figure"}
     for name, paths in drawn.items():
         png = [p for p in paths if p.suffix == ".png"]
         if png:
-            label = "K-step figure" if name == "steps" else f"Fig. {name}"
+            label = labels.get(name, f"Fig. {name}")
             lines.append(f"![{label}](figures/{png[0].name})")
             lines.append("")
     lines += ["## Files", ""]

@@ -269,19 +269,15 @@ def draw_steps(out_dir, runs: int = 500, seed: int | None = 0, backend: str = "n
                Ks=STEPS_K, points: int = 25):
     """Compute both panels and write ``figsteps.<fmt>`` into ``out_dir`` (atomic writes).
     Returns ``(paths, panels)``."""
-    import io
     from pathlib import Path
+    from .figures import figure_bytes
     data = panels or [steps_data(f, runs=runs, seed=seed, backend=backend, Ks=Ks,
                                  points=points, progress=progress) for f in STEPS_PANELS]
     fig = render_steps_figure(data)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for fmt in formats:
-        buf = io.BytesIO()
-        meta = {"CreationDate": None} if fmt == "pdf" else None
-        fig.savefig(buf, format=fmt, dpi=150, metadata=meta)
-        paths.append(atomic_write_bytes(out / f"figsteps.{fmt}", buf.getvalue()))
+    paths = [atomic_write_bytes(out / f"figsteps.{fmt}", figure_bytes(fig, fmt))
+             for fmt in formats]
     import matplotlib.pyplot as plt
     plt.close(fig)
     return paths, data

@@ -136,7 +136,7 @@ def loss_function(theorem, backend="numpy", order: int = 1):
     """The average test loss of Theorem 1 or 2 as a vectorised function (see
     :func:`derived_function`).
 
-    ``order=2``: the finite-size theory (``theory.loss(theorem, order=2)``, Theorem 1),
+    ``order=2``: the finite-size theory (``theory.loss(theorem, order=2)``, Theorems 1-2),
     which is not closed-form: a :class:`~symmaml.numeric.finite_size.FiniteSizeLoss`
     (NumPy; sizes must be single integers)."""
     from ..theory.finite_size import check_order

@@ -1,5 +1,8 @@
 """Order 2: a finite-size theory beyond the paper's asymptotics (overparameterized, Sigma = I).
 
+This module is the entry point of ``order=2`` (:func:`derive`, :data:`DERIVED_FOR`) and holds
+Theorem 1's order 2; Theorem 2's (p < n_v m) is :mod:`symmaml.theory.finite_size_tasks`.
+
 The paper's Theorem 1 replaces B B^T, Gamma and B dd^T B^T by their means and (B B^T)^-1 by
 the inverse of the mean (Eqs. 75-78).  Here the same quantity, E|omega* - w0|^2 (Eq. 74),
 is split into three parts; two are computed *exactly* for every alpha_t, the third by a
@@ -132,7 +135,6 @@ def derive(theorem: str = "1") -> Derivation:
 def _derive_overparameterized() -> Derivation:
     """Theorem 1 at order 2 (module doc)."""
     D = display()
-    B, G, dl = D["B"], D["Gamma"], D["delta"]
     N = n_v * m
     L65 = test_average(False)
     S = S_sigma(alpha_t, n_t, n_v, m, p)

@@ -164,7 +164,6 @@ def _args(at):
 def derive() -> Derivation:
     """The order-2 derivation of Theorem 2's loss (module doc)."""
     D = display()
-    B = D["B"]
     L65 = test_average(False)
     s0, n0 = _alpha0()
     S_sig = s0 * R_sigma(*_args(alpha_t)) / R_sigma(*_args(Integer(0)))

@@ -99,8 +99,9 @@ class Theorem:
         1 and 2 (:mod:`symmaml.theory.steps`), whose steps cite the extended equations as
         ``"21^K"``, ``"79^K"``, ...
 
-        ``order=2``: the finite-size theory beyond the paper (Theorem 1;
-        :mod:`symmaml.theory.finite_size`), whose steps cite the equations they replace.
+        ``order=2``: the finite-size theory beyond the paper (Theorems 1 and 2;
+        :mod:`symmaml.theory.finite_size`, :mod:`symmaml.theory.finite_size_tasks`), whose
+        steps cite the equations they replace.
         """
         K_t, K_r = _steps.check_steps("steps_t", steps_t), _steps.check_steps("steps_r", steps_r)
         if _finite_size.check_order(order) == 2:
@@ -126,10 +127,12 @@ class Theorem:
         symbolic derivation (Theorem 2 at K_t = 10: moments of degree 40).  Where the K-step
         loop stops being meaningful: :func:`~symmaml.theory.regime.check_steps_values`.
 
-        ``order=2`` (Theorem 1): the finite-size theory (:mod:`symmaml.theory.finite_size`),
-        Eq. 65 at an E|omega* - w0|^2 whose delta and nu^2 parts are exact and whose sigma^2
-        factor is the undefined function ``S_sigma(alpha_t, n_t, n_v, m, p)`` -- not
-        closed-form; :func:`symmaml.numeric.loss_function` with ``order=2`` evaluates it.
+        ``order=2`` (Theorems 1, 2): the finite-size theory, Eq. 65 at an E|omega* - w0|^2
+        with undefined functions of (alpha_t, n_t, n_v, m, p) -- Theorem 1
+        (:mod:`symmaml.theory.finite_size`): exact delta and nu^2 parts and the sigma^2
+        factor ``S_sigma``; Theorem 2 (:mod:`symmaml.theory.finite_size_tasks`): the task
+        recursion's ``R_sigma``, ``R_nu``, matched at alpha_t = 0.  Not closed-form;
+        :func:`symmaml.numeric.loss_function` with ``order=2`` evaluates it.
         """
         K_t, K_r = _steps.check_steps("steps_t", steps_t), _steps.check_steps("steps_r", steps_r)
         order = _finite_size.check_order(order)
@@ -494,7 +497,7 @@ def derivation(theorem, steps_t=1, steps_r=1, order=1) -> Derivation:
     """The derivation of Theorem ``theorem`` (1, 2 or 3), computed on first use (cached):
     the chain of Eqs. 59-82, 59-94 or 111-141 ending in Eq. 5, 9 or 14; with
     ``steps_t``/``steps_r`` > 1 the K-step chain (:mod:`symmaml.theory.steps`).  A thin call
-    on :meth:`Theorem.derivation`; ``order=2``: the finite-size theory (Theorem 1)."""
+    on :meth:`Theorem.derivation`; ``order=2``: the finite-size theory (Theorems 1-2)."""
     return _lookup(theorem).derivation(steps_t, steps_r, order)
 
 
@@ -508,7 +511,7 @@ def loss(theorem, steps_t=1, steps_r=1, order=1, **values):
     Theorem 2, where the expected loss exists) and substituted.  Strings are accepted only
     as plain numbers (``"1/5"``), never evaluated.  ``steps_t`` = K_t and ``steps_r`` = K_r
     inner gradient steps (1 = the paper; :meth:`Theorem.loss`).  ``order=2``: the
-    finite-size theory beyond the paper (Theorem 1, :mod:`symmaml.theory.finite_size`; not
-    closed-form, evaluated by ``symmaml.numeric.loss_function(theorem, order=2)``).
+    finite-size theory beyond the paper (Theorems 1-2, :mod:`symmaml.theory.finite_size`;
+    not closed-form, evaluated by ``symmaml.numeric.loss_function(theorem, order=2)``).
     """
     return _lookup(theorem).loss(steps_t, steps_r, order, **values)
