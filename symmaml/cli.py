@@ -266,7 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "whose residual is far smaller)")
     p.add_argument("--order", type=int, default=1, choices=(1, 2),
                    help="1: the paper's theorems; 2: the finite-size theory beyond the paper "
-                        "(Theorem 1's figures; both gaps are shown)")
+                        "(the figures of Theorems 1 and 2; both gaps are shown)")
     p.add_argument("--optimum", action="store_true",
                    help="also compare the theories' optimal alpha_t with the simulated argmin "
                         "(bootstrap interval) at the alpha_t-swept figures")
