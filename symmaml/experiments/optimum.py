@@ -49,7 +49,7 @@ class OptimumResult:
 
 
 def optimum_comparison(figure, runs: int = 2000, seed: int | None = 0, *, bracket=(-3.0, 0.5),
-                       points: int = 31, width: float = 0.3, n_boot: int = 2000,
+                       points: int = 31, width: float | None = None, n_boot: int = 2000,
                        backend: str = "numpy", progress: bool = False) -> OptimumResult:
     """alpha_t* of the paper's theorem, of the order-2 theory (where derived) and of the
     simulation at figure ``figure`` (one of :data:`OPTIMUM_FIGURES`).
@@ -57,7 +57,8 @@ def optimum_comparison(figure, runs: int = 2000, seed: int | None = 0, *, bracke
     The theories' argmins are :func:`~symmaml.experiments.figures.theory_optimum` in
     ``bracket`` (Eq. 8 for Theorem 1 at order 1, numeric otherwise); the simulation runs ``runs`` runs on
     ``points`` alpha_t values spanning the theories' optima +- ``width`` (clipped to the
-    bracket), and its argmin's interval comes from ``n_boot`` bootstrap resamples of the
+    bracket; default: 0.3, or the optima's size where that is smaller -- the quadratic
+    vertex is biased on a grid much wider than the optimum, e.g. Fig. 3b's -0.03), and its argmin's interval comes from ``n_boot`` bootstrap resamples of the
     runs (seeded by ``seed``)."""
     fig = get_figure(figure)
     if fig.sweep != "alpha_t":
@@ -71,6 +72,8 @@ def optimum_comparison(figure, runs: int = 2000, seed: int | None = 0, *, bracke
     found = [a for a in (a1, a2) if a is not None]
     if not found:
         raise ValueError(f"bracket: neither theory has an interior minimum in {bracket}")
+    if width is None:
+        width = min(0.3, max(abs(a) for a in found))
     g_lo, g_hi = max(lo, min(found) - width), min(hi, max(found) + width)
     grid = np.round(np.linspace(g_lo, g_hi, int(points)), 10) + 0.0
     S, Sw = fig.matrices()

@@ -97,3 +97,14 @@ def test_derivations_check_detects_staleness(tmp_path, capsys):
     assert main(["derivations", "--out", str(tmp_path), "--check"]) == 0
     (tmp_path / "moments.md").write_text("tampered")
     assert main(["derivations", "--out", str(tmp_path), "--check"]) == 1
+
+
+def test_figures_threshold_writes_the_figure_and_json(tmp_path, capsys, disk_cache):
+    out = tmp_path / "thr"
+    assert main(["figures", "--threshold", "--quick", "--out", str(out), "--json"]) == 0
+    rec = json.loads(capsys.readouterr().out)
+    assert {p.name for p in out.iterdir()} == {"figthreshold.png", "figthreshold.pdf"}
+    assert set(rec["sign_changes"]) == {"paper", "order 2", "simulation"}
+    assert [p["theorem"] for p in rec["points"]] == [1, 1, 2, 2]
+    assert main(["figures", "--threshold", "--steps", "--out", str(out)]) == 2
+    assert "--steps and --threshold" in capsys.readouterr().err
