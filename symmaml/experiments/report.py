@@ -243,7 +243,7 @@ def run_report(out, *, quick: bool = False, full: bool = False, runs=None, seed:
                                 threshold_data)
         r = THRESHOLD_RUNS if full else (THRESHOLD_QUICK_RUNS if quick else REPORT_THRESHOLD_RUNS)
         pts = threshold_data(r, seed, backend, ms=THRESHOLD_QUICK_M if quick else THRESHOLD_M,
-                             points=7 if quick else 13)
+                             points=7 if quick else 15)
         paths = draw_threshold(out / "figures", pts)
         res.files.extend(paths)
         res.threshold_points.extend(pts)
