@@ -35,8 +35,8 @@ from .store import Store
 from .units import (MCUnit, TheoryUnit, compute_mc, compute_theory, mc_rates, mc_units,
                     run_bounds, theory_units)
 
-__all__ = ["run_sweep", "SweepRun", "SweepInterrupted", "open_executor", "INSTALL_HINT",
-           "CONNECT_TIMEOUT"]
+__all__ = ["run_sweep", "SweepRun", "SweepInterrupted", "open_executor", "dask_available",
+           "INSTALL_HINT", "CONNECT_TIMEOUT"]
 
 INSTALL_HINT = ('dask is not installed: running in this process; pip install "symmaml[sweep]" '
                 "for a local cluster on every core")
@@ -162,6 +162,11 @@ class _Dask:
                 self.cluster.close(timeout=20)
 
 
+def dask_available() -> bool:
+    """Whether ``dask.distributed`` is installed."""
+    return importlib.util.find_spec("distributed") is not None
+
+
 def open_executor(scheduler=None, workers=None, *, connect_timeout=CONNECT_TIMEOUT, log=None):
     """The executor for ``scheduler`` / ``workers`` (see the module docstring)."""
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
@@ -169,7 +174,7 @@ def open_executor(scheduler=None, workers=None, *, connect_timeout=CONNECT_TIMEO
         raise ValueError(f"--workers must be a non-negative integer, got {workers!r}")
     if scheduler == "inprocess" or workers == 0:
         return _Serial()
-    if importlib.util.find_spec("distributed") is None:
+    if not dask_available():
         if scheduler is not None:
             raise ValueError(f"--scheduler needs dask.distributed, which is not installed: "
                              f'pip install "symmaml[sweep]"')
@@ -188,9 +193,8 @@ def open_executor(scheduler=None, workers=None, *, connect_timeout=CONNECT_TIMEO
         n = len(client.scheduler_info().get("workers", {}))
         return _Dask(client, None, f"the cluster at {scheduler} ({n} workers)")
     n = workers or os.cpu_count() or 1
-    dash = ":0" if importlib.util.find_spec("bokeh") is not None else None
     cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                           dashboard_address=dash, silence_logs=logging.ERROR)
+                           dashboard_address=":0", silence_logs=logging.ERROR)
     client = Client(cluster, timeout=connect_timeout)
     return _Dask(client, cluster, f"a local Dask cluster ({n} worker processes)")
 
@@ -236,7 +240,11 @@ def run_sweep(spec, out, *, scheduler=None, workers=None, resume=False, progress
                 for j in np.unique(a_sorted // spec.alpha_chunk):
                     chunks.setdefault(int(k), {})[int(j)] = l_sorted[a_sorted // spec.alpha_chunk == j]
         todo = total - stored_before
-        ex = open_executor(scheduler, workers, connect_timeout=connect_timeout, log=log)
+        try:
+            ex = open_executor(scheduler, workers, connect_timeout=connect_timeout, log=log)
+        except BaseException:
+            store.discard_if_empty()        # leave a new folder as it was: no half-made store
+            raise
         if ex.dashboard:
             log(f"Dask dashboard: {ex.dashboard}")
         computed = 0

@@ -116,6 +116,11 @@ class Store:
             format=FORMAT, spec_hash=spec.hash, spec=spec.data, spec_text=spec.text,
             symmaml=__version__, units=n_units), indent=1))
 
+    def discard_if_empty(self):
+        """Remove the manifest of a store that holds no unit (a sweep that never started)."""
+        if not (self.done("theory") or self.done("mc")):
+            (self.path / "manifest.json").unlink(missing_ok=True)
+
     def close(self):
         """Release the lock (the lock file stays; a lock is held only while open)."""
         if self._lock is not None:
