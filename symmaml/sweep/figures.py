@@ -5,7 +5,9 @@ colour map with its alpha_t* = 0 contour; over it the signs the simulation confi
 difference to alpha_t = 0 beyond 3 s.e., :mod:`symmaml.sweep.results`: a down triangle for
 negative, an up triangle for positive, a red cross where L(alpha_t*) > L(0)), hatching
 (``///``) where the simulation cannot decide the sign, dots (``...``) where |MC - theory|
-exceeds the theorem's asymptotic allowance, and grey cells where no theorem applies.  A
+exceeds the theorem's asymptotic allowance, an open square where the argmin lies at the
+grid's edge (left out of the colour scale), and grey cells where no theorem applies or
+the loss does not depend on alpha_t.  A
 1-D grid gives alpha_t* against the swept parameter with the same marks.  matplotlib's
 object-oriented API (no pyplot; the Agg canvas), written atomically.
 """
@@ -63,6 +65,11 @@ def _legend_handles(has):
         h.append(Patch(facecolor="none", edgecolor="m", hatch="...", label="beyond asymptotic allowance"))
     if has.get("impossible"):
         h.append(Patch(facecolor="0.8", edgecolor="0.5", label="no theorem / infinite loss"))
+    if has.get("flat"):
+        h.append(Patch(facecolor="0.8", edgecolor="0.5", label=r"loss constant in $\alpha_t$"))
+    if has.get("edge"):
+        h.append(Line2D([], [], ls="", marker="s", mfc="none", mec="0.3", ms=6,
+                        label=r"$\alpha_t^*$ at the grid's edge (colour clipped)"))
     if has.get("zero"):
         h.append(Line2D([], [], color="k", lw=1.5, label=r"theory: $\alpha_t^* = 0$"))
     return h
@@ -141,8 +148,9 @@ def render_phase_diagram(spec, records):
     logx, logy = bool(spec.figure.get("log_x")), bool(spec.figure.get("log_y"))
     ex, ey = _edges(xs, logx), _edges(ys, logy)
     a = _field(records, "alpha_t_star", shape, transpose)
+    edge = _field(records, "at_edge", shape, transpose) == 1
     ax.set_facecolor("0.8")
-    finite = a[np.isfinite(a)]
+    finite = a[np.isfinite(a) & ~edge]           # an argmin at the grid's edge is a bound only
     if finite.size:
         lo, hi = float(finite.min()), float(finite.max())
         span = max(abs(lo), abs(hi), 1e-12)
@@ -164,9 +172,12 @@ def render_phase_diagram(spec, records):
             cell = (ex[ix], ey[iy]), ex[ix + 1] - ex[ix], ey[iy + 1] - ey[iy]
             cx, cy = (np.sqrt(ex[ix] * ex[ix + 1]) if logx else (ex[ix] + ex[ix + 1]) / 2,
                       np.sqrt(ey[iy] * ey[iy + 1]) if logy else (ey[iy] + ey[iy + 1]) / 2)
-            if r["status"] == "impossible":
-                has["impossible"] = True
+            if r["status"] in ("impossible", "flat"):
+                has[r["status"]] = True
                 continue
+            if r.get("at_edge"):
+                ax.plot(cx, cy, "s", mfc="none", mec="0.3", ms=7)
+                has["edge"] = True
             ms = r.get("mc_sign")
             if ms == -1:
                 ax.plot(cx, cy, "v", color="k", ms=3.5)

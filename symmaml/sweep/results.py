@@ -28,10 +28,20 @@ import numpy as np
 
 from ..io import json_ready
 
-__all__ = ["SIGN_Z", "reduce_points", "points_columns"]
+__all__ = ["SIGN_Z", "reduce_points", "points_columns", "grid_argmin"]
 
 #: standard errors of the paired difference at which the simulation decides a sign
 SIGN_Z = 3.0
+
+
+def grid_argmin(alpha_t, loss) -> int | None:
+    """Index of the smallest finite ``loss`` (the first on ties); None when no value is
+    finite or the loss is constant over the grid (no optimum: e.g. sigma = nu = 0)."""
+    loss = np.asarray(loss, float)
+    ok = np.flatnonzero(np.isfinite(loss))
+    if ok.size == 0 or np.ptp(loss[ok]) == 0:
+        return None
+    return int(ok[np.argmin(loss[ok])])
 
 
 def _group(rows: dict, n_points: int) -> dict:
@@ -52,11 +62,12 @@ def _theory(spec, pt, rows, idx) -> dict:
     errors = sorted({rows["error"][i] for i in idx} - {""})
     notes = sorted({rows["note"][i] for i in idx} - {""})
     out = dict(theory_complete=len(set(ai.tolist())) == n, theory_errors=errors, notes=notes)
-    ok = np.isfinite(loss)
-    if not out["theory_complete"] or not ok.any():
-        return dict(out, alpha_t_star=math.nan, sign=None, at_edge=None, theory_min=math.nan,
-                    loss=loss)
-    j = int(np.flatnonzero(ok)[np.argmin(loss[ok])])
+    j = grid_argmin(spec.alpha_t, loss) if out["theory_complete"] else None
+    if j is None:
+        flat = out["theory_complete"] and bool(np.isfinite(loss).any())
+        return dict(out, alpha_t_star=math.nan, sign=None, at_edge=None,
+                    theory_min=float(np.nanmin(loss)) if flat else math.nan, loss=loss,
+                    flat=flat)
     a = float(spec.alpha_t[j])
     return dict(out, alpha_t_star=a, sign=int(np.sign(a)), at_edge=j in (0, n - 1),
                 theory_min=float(loss[j]), loss=loss)
@@ -118,6 +129,9 @@ def reduce_points(spec, theory_rows: dict, mc_rows: dict) -> list[dict]:
         rec.update({k: v for k, v in th.items() if k != "loss"})
         if not th["theory_complete"]:
             rec["status"] = "incomplete"
+        elif th.get("flat"):
+            rec["status"] = "flat"
+            rec["reason"] = "the theory's loss is constant over the alpha_t grid: no optimum"
         elif th["sign"] is None:
             rec["status"], rec["reason"] = "error", "; ".join(th["theory_errors"])
         elif spec.has_mc:

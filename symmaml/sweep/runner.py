@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from ..io import json_ready
-from .results import points_columns, reduce_points
+from .results import grid_argmin, points_columns, reduce_points
 from .store import Store
 from .units import (MCUnit, TheoryUnit, compute_mc, compute_theory, mc_rates, mc_units,
                     run_bounds, theory_units)
@@ -201,12 +201,10 @@ def open_executor(scheduler=None, workers=None, *, connect_timeout=CONNECT_TIMEO
 
 # ----------------------------------------------------------------------------- the sweep
 def _alpha_star(spec, chunks: dict) -> float | None:
-    """The grid argmin over a complete point's theory chunks, None without a finite value."""
-    loss = np.concatenate([chunks[j] for j in sorted(chunks)])
-    ok = np.isfinite(loss)
-    if not ok.any():
-        return None
-    return float(spec.alpha_t[int(np.flatnonzero(ok)[np.argmin(loss[ok])])])
+    """The grid argmin over a complete point's theory chunks (None: no optimum, see
+    :func:`~symmaml.sweep.results.grid_argmin`)."""
+    j = grid_argmin(spec.alpha_t, np.concatenate([chunks[j] for j in sorted(chunks)]))
+    return None if j is None else float(spec.alpha_t[j])
 
 
 def run_sweep(spec, out, *, scheduler=None, workers=None, resume=False, progress=True,
@@ -255,10 +253,15 @@ def run_sweep(spec, out, *, scheduler=None, workers=None, resume=False, progress
                 bar = tqdm(total=todo, unit="unit", desc="sweep", file=sys.stderr)
             tag = spec.hash[:10]
             pending: dict = {}
+            skipped = [0]                          # MC units of points without an optimum
 
             def submit_mc(k):
                 a_star = _alpha_star(spec, chunks[k])
-                if a_star is None:
+                if a_star is None:          # no optimum: no Monte Carlo to run there
+                    skipped[0] += sum(u.name not in done_m for u in mc_units(spec, k))
+                    if bar is not None:
+                        bar.total -= sum(u.name not in done_m for u in mc_units(spec, k))
+                        bar.refresh()
                     return
                 rates = mc_rates(spec, a_star)
                 for u in mc_units(spec, k):
@@ -308,7 +311,7 @@ def run_sweep(spec, out, *, scheduler=None, workers=None, resume=False, progress
         records = reduce_points(spec, store.read("theory"), store.read("mc"))
         store.write_points(points_columns(spec, records))
         run = SweepRun(spec=spec, out=Path(out), points=records, computed=computed,
-                       stored_before=stored_before, total_units=total, where=ex.where,
+                       stored_before=stored_before, total_units=total - skipped[0], where=ex.where,
                        seconds=time.perf_counter() - t0, dashboard=ex.dashboard,
                        timings=dict(units=t1 - t0))
         if figure and 1 <= len(spec.axes) <= 2:
