@@ -167,8 +167,10 @@ def dask_available() -> bool:
     return importlib.util.find_spec("distributed") is not None
 
 
-def open_executor(scheduler=None, workers=None, *, connect_timeout=CONNECT_TIMEOUT, log=None):
-    """The executor for ``scheduler`` / ``workers`` (see the module docstring)."""
+def open_executor(scheduler=None, workers=None, *, connect_timeout=None, log=None):
+    """The executor for ``scheduler`` / ``workers`` (see the module docstring);
+    ``connect_timeout`` defaults to :data:`CONNECT_TIMEOUT`."""
+    connect_timeout = CONNECT_TIMEOUT if connect_timeout is None else float(connect_timeout)
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
                                 or workers < 0):
         raise ValueError(f"--workers must be a non-negative integer, got {workers!r}")
@@ -208,7 +210,7 @@ def _alpha_star(spec, chunks: dict) -> float | None:
 
 
 def run_sweep(spec, out, *, scheduler=None, workers=None, resume=False, progress=True,
-              log=None, connect_timeout=CONNECT_TIMEOUT, figure=True) -> SweepRun:
+              log=None, connect_timeout=None, figure=True) -> SweepRun:
     """Run (or, with ``resume``, finish) the sweep ``spec`` into the store ``out``.
 
     Returns a :class:`SweepRun`; writes ``points.parquet`` and, for 1-D or 2-D grids,

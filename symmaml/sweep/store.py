@@ -111,10 +111,10 @@ class Store:
         if others:
             raise StoreError(f"--out {str(self.path)!r} is not empty and holds no sweep "
                              f"(found {sorted(others)[0]!r}); choose an empty or new folder")
-        from .. import __version__
+        import symmaml
         atomic_write_text(man, json.dumps(dict(
             format=FORMAT, spec_hash=spec.hash, spec=spec.data, spec_text=spec.text,
-            symmaml=__version__, units=n_units), indent=1))
+            symmaml=symmaml.__version__, units=n_units), indent=1))
 
     def discard_if_empty(self):
         """Remove the manifest of a store that holds no unit (a sweep that never started)."""
