@@ -108,12 +108,40 @@ def cmd_nonlinear(args) -> int:
         raise ValueError(f"--max-epochs must be positive, got {args.max_epochs}")
     if args.quick and args.full:
         raise ValueError("--quick and --full exclude each other")
+    if args.scheduler is not None or args.workers is not None:
+        return _nonlinear_cluster(args)
+    if args.alpha_t is not None or args.run_chunk is not None:
+        raise ValueError("--alpha-t and --run-chunk belong to the distributed study: add "
+                         "--workers [N] or --scheduler ADDRESS")
     run = _nonlinear_run(quick=not args.full, seed=args.seed, out_dir=args.out, ntk=args.ntk,
                          metasgd=args.metasgd, progress=not args.json, regime=args.regime,
                          runs=args.runs, max_epochs=args.max_epochs, hidden=tuple(args.hidden),
                          alpha_lr=args.alpha_lr)
     print(run.to_json() if args.json else run.summary_text())
     return EXIT_OK
+
+
+def _nonlinear_cluster(args) -> int:
+    """``symmaml nonlinear --workers/--scheduler``: the study distributed over runs x alpha_t."""
+    if args.ntk or args.metasgd:
+        raise ValueError("--ntk and --metasgd run in-process only; drop --workers/--scheduler")
+    if args.run_chunk is not None and args.run_chunk < 1:
+        raise ValueError(f"--run-chunk must be positive, got {args.run_chunk}")
+    try:
+        import torch  # noqa: F401
+    except ImportError as exc:
+        raise ValueError(f"the nonlinear experiment needs PyTorch ({exc}); "
+                         "pip install torch==2.13.0 (or symmaml[torch])") from exc
+    from .sweep.nonlinear import run_nonlinear_study
+    study = run_nonlinear_study(
+        runs=args.runs if args.runs is not None else 20, alpha_t=args.alpha_t, seed=args.seed,
+        run_chunk=args.run_chunk or 1, scheduler=args.scheduler,
+        workers=None if args.workers == -1 else args.workers,
+        quick=not args.full, hidden=tuple(args.hidden), regime=args.regime,
+        max_epochs=args.max_epochs, progress=not args.json, out_dir=args.out,
+        log=lambda msg: print(msg, file=sys.stderr))
+    print(study.to_json() if args.json else study.summary_text())
+    return EXIT_INTERRUPTED if study.interrupted else EXIT_OK
 
 
 def cmd_figures(args) -> int:
@@ -247,6 +275,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-epochs", type=int, default=None,
                    help="epoch cap (fixed tasks stop earlier at convergence; fresh tasks run them "
                         "all); default 1000, --full 5000")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="distribute runs x alpha_t on the Dask cluster at ADDRESS "
+                        "(models stop by their own convergence rule; needs symmaml[sweep])")
+    p.add_argument("--workers", type=int, nargs="?", const=-1, default=None, metavar="N",
+                   help="distribute runs x alpha_t on a local Dask cluster of N processes "
+                        "(N omitted: this machine's cores)")
+    p.add_argument("--alpha-t", type=float, nargs="+", default=None, metavar="A",
+                   help="distributed study: the alpha_t grid (default -0.015 ... 0.01 with the "
+                        "paper's -0.0075)")
+    p.add_argument("--run-chunk", type=int, default=None, metavar="R",
+                   help="distributed study: runs per unit (default 1)")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.set_defaults(func=cmd_nonlinear)
 

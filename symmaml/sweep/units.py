@@ -57,7 +57,7 @@ class MCUnit:
 
 def run_bounds(runs: int, chunk: int) -> list[tuple[int, int]]:
     """``runs`` split into ``max(1, runs // chunk)`` consecutive chunks of near-equal size,
-    each of at least ``min(chunk, runs)`` (>= 2) runs: ``[(lo, hi), ...]``."""
+    each of at least ``min(chunk, runs)`` runs: ``[(lo, hi), ...]``."""
     n = max(1, runs // chunk)
     edges = [round(i * runs / n) for i in range(n + 1)]
     return [(edges[i], edges[i + 1]) for i in range(n)]
