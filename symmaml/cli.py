@@ -110,9 +110,9 @@ def cmd_nonlinear(args) -> int:
         raise ValueError("--quick and --full exclude each other")
     if args.scheduler is not None or args.workers is not None:
         return _nonlinear_cluster(args)
-    if args.alpha_t is not None or args.run_chunk is not None:
-        raise ValueError("--alpha-t and --run-chunk belong to the distributed study: add "
-                         "--workers [N] or --scheduler ADDRESS")
+    if args.alpha_t is not None or args.run_chunk is not None or args.time_budget is not None:
+        raise ValueError("--alpha-t, --run-chunk and --time-budget belong to the distributed "
+                         "study: add --workers [N] or --scheduler ADDRESS")
     run = _nonlinear_run(quick=not args.full, seed=args.seed, out_dir=args.out, ntk=args.ntk,
                          metasgd=args.metasgd, progress=not args.json, regime=args.regime,
                          runs=args.runs, max_epochs=args.max_epochs, hidden=tuple(args.hidden),
@@ -139,7 +139,7 @@ def _nonlinear_cluster(args) -> int:
         workers=None if args.workers == -1 else args.workers,
         quick=not args.full, hidden=tuple(args.hidden), regime=args.regime,
         max_epochs=args.max_epochs, progress=not args.json, out_dir=args.out,
-        log=lambda msg: print(msg, file=sys.stderr))
+        log=lambda msg: print(msg, file=sys.stderr), time_budget=args.time_budget)
     print(study.to_json() if args.json else study.summary_text())
     return EXIT_INTERRUPTED if study.interrupted else EXIT_OK
 
@@ -286,6 +286,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "paper's -0.0075)")
     p.add_argument("--run-chunk", type=int, default=None, metavar="R",
                    help="distributed study: runs per unit (default 1)")
+    p.add_argument("--time-budget", type=float, default=None, metavar="S",
+                   help="distributed study: stop after S seconds, reporting the complete runs")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.set_defaults(func=cmd_nonlinear)
 

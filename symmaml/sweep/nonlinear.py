@@ -53,12 +53,13 @@ class NonlinearStudy:
     interrupted: bool = False
     figures: list | None = None
     unit_seconds: list = field(default_factory=list)
+    stopped: str = ""             # "" (all units ran), "interrupted (Ctrl-C)", "time budget ..."
 
     def asdict(self) -> dict:
         """dict(sweep=..., power=..., units, where, seconds, interrupted[, figures])."""
         out = dict(sweep=self.sweep.asdict(), power=self.power, units=self.units,
                    where=self.where, seconds=self.seconds, interrupted=self.interrupted,
-                   unit_seconds=self.unit_seconds)
+                   stopped=self.stopped, unit_seconds=self.unit_seconds)
         if self.figures is not None:
             out["figures"] = [str(p) for p in self.figures]
         return out
@@ -73,7 +74,7 @@ class NonlinearStudy:
         from ..nonlinear.sweep import summary_text
         lines = [summary_text(self.sweep),
                  f"{self.units} units on {self.where} in {self.seconds:.0f} s"
-                 + (" (INTERRUPTED: the complete runs only)" if self.interrupted else "")]
+                 + (f" ({self.stopped}: the complete runs only)" if self.stopped else "")]
         p = self.power
         if p:
             lines.append(
@@ -92,12 +93,14 @@ class NonlinearStudy:
 def run_nonlinear_study(*, runs=20, alpha_t=None, seed=0, run_chunk=1, alpha_chunk=None,
                         scheduler=None, workers=None, quick=True, hidden=(400, 400),
                         regime="fixed", max_epochs=None, test_tasks=None, progress=True,
-                        log=None, out_dir=None, connect_timeout=None) -> NonlinearStudy:
+                        log=None, out_dir=None, connect_timeout=None,
+                        time_budget=None) -> NonlinearStudy:
     """The Fig. 5 sweep over ``runs`` x ``alpha_t`` (default :data:`CLUSTER_ALPHA_T`) in units
     of ``run_chunk`` runs x ``alpha_chunk`` rates (default: the whole grid) on a Dask cluster
     (``scheduler`` / ``workers`` as :func:`symmaml.sweep.runner.open_executor`).
 
-    Ctrl-C stops it and reports the runs complete so far (``interrupted``).  With
+    Ctrl-C stops it and reports the runs complete so far (``interrupted``); so does
+    ``time_budget`` (seconds), cancelling the units not yet finished (``stopped``).  With
     ``out_dir``: ``nonlinear.json`` and Fig. 5 (:func:`symmaml.experiments.nonlinear_figure.
     draw_figure5`), atomically.  Needs torch on the workers."""
     from ..io import atomic_write_text, prepare_dir
@@ -139,7 +142,9 @@ def run_nonlinear_study(*, runs=20, alpha_t=None, seed=0, run_chunk=1, alpha_chu
     untrained = np.full(runs, np.nan)
     done = np.zeros((runs, A), dtype=bool)
     jobs, epochs, converged, config, unit_seconds = {}, 0, True, None, []
-    interrupted = False
+    interrupted, stopped = False, ""
+    if time_budget is not None and not time_budget > 0:
+        raise ValueError(f"--time-budget must be positive, got {time_budget!r}")
     bar = None
     try:
         for lo, hi in run_bounds(runs, min(run_chunk, runs)):
@@ -163,8 +168,12 @@ def run_nonlinear_study(*, runs=20, alpha_t=None, seed=0, run_chunk=1, alpha_chu
             unit_seconds.append(float(res["seconds"]))
             if bar is not None:
                 bar.update(1)
+            if time_budget is not None and time.perf_counter() - t0 > time_budget \
+                    and len(unit_seconds) < len(jobs):
+                stopped = f"time budget of {time_budget:g} s reached"
+                break
     except KeyboardInterrupt:
-        interrupted = True
+        interrupted, stopped = True, "interrupted (Ctrl-C)"
     finally:
         if bar is not None:
             bar.close()
@@ -176,19 +185,19 @@ def run_nonlinear_study(*, runs=20, alpha_t=None, seed=0, run_chunk=1, alpha_chu
     keep = np.flatnonzero(complete)
     pr, mean, se, am = summarise_runs(grid, per_run[keep], diverged[keep], seed)
     config = dict(config, runs=int(keep.size), first_run=0, run_chunk=run_chunk,
-                  alpha_chunk=achunk, where=ex.where)
+                  alpha_chunk=achunk, where=ex.where, runs_asked=runs, stopped=stopped)
     res = SweepResult(alpha_t=grid, mean=mean.tolist(), stderr=se.tolist(), per_run=pr.tolist(),
                       untrained=untrained[keep].tolist(), train_meta_loss=tml[keep].tolist(),
                       argmin=am, config=config, epochs=epochs, converged=converged,
                       diverged=diverged[keep].tolist(), seconds=time.perf_counter() - t0,
-                      interrupted=interrupted)
+                      interrupted=bool(stopped))
     power = None
     from ..nonlinear.sweep import PAPER_ARGMIN
     if PAPER_ARGMIN in grid and 0.0 in grid:
         power = power_analysis(grid, pr, target=PAPER_ARGMIN, reference=0.0)
     study = NonlinearStudy(sweep=res, power=power, units=len(unit_seconds), where=ex.where,
                            seconds=time.perf_counter() - t0, interrupted=interrupted,
-                           unit_seconds=unit_seconds)
+                           unit_seconds=unit_seconds, stopped=stopped)
     if out_dir is not None:
         from pathlib import Path
         from ..experiments.nonlinear_figure import draw_figure5

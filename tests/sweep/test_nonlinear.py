@@ -64,5 +64,13 @@ def test_cli_distributed_mode(capsys):
     assert out["where"] == "this process (serial)" and len(out["sweep"]["per_run"]) == 2
     assert out["power"]["target"] == -0.0075
     assert main(["nonlinear", "--alpha-t", "0", "1", "2"]) == 2
-    assert "--alpha-t and --run-chunk belong to the distributed study" in capsys.readouterr().err
+    assert "belong to the distributed study" in capsys.readouterr().err
     assert main(["nonlinear", "--workers", "0", "--ntk"]) == 2
+
+
+def test_time_budget_reports_the_complete_runs(whole):
+    study = run_nonlinear_study(runs=5, alpha_t=GRID, seed=3, run_chunk=2, workers=0,
+                                progress=False, time_budget=1e-9, **OPTS)
+    assert study.stopped.startswith("time budget") and study.sweep.config["runs"] == 2
+    assert np.array_equal(np.array(study.sweep.per_run), np.array(whole.per_run)[:2])
+    assert "time budget of 1e-09 s reached: the complete runs only" in study.summary_text()
