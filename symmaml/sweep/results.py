@@ -12,9 +12,11 @@ Per point:
   paired difference L(alpha) - L(0) over the same runs (common random numbers) with its
   standard error;
 * ``mc_sign``: what the simulation says about the sign of the optimum, at
-  :data:`SIGN_Z` = 3 standard errors of the paired difference: -1 when some simulated
-  alpha < 0 beats alpha = 0 (for a unimodal loss the minimum is then below 0), +1 when
-  some alpha > 0 does, 0 when neither (or both) can be told apart: undecided;
+  :data:`SIGN_Z` = 3 standard errors of paired differences: the sign of the simulated rate
+  with the lowest mean, when that rate beats alpha = 0 and every simulated rate of the other
+  sign by more than 3 s.e. (for a unimodal loss, L(a) < L(0) with a < 0 puts the minimum
+  below 0; comparing with the other side's best also decides where the loss has a minimum
+  on each side, as K-step MAML has); 0 otherwise: undecided;
   ``mc_contradicts``: L(alpha_t*) - L(0) > 3 s.e. (the theory's optimum is worse than 0);
 * ``allowance_exceeded``: at some simulated rate |MC - theory| exceeds z* s.e. + the
   theorem's asymptotic allowance (:func:`symmaml.experiments.validation.rel_allowance`,
@@ -101,9 +103,13 @@ def _mc(spec, pt, rows, idx, theory: dict) -> dict:
     ra = rel_allowance(fig, spec.order)[0]
     zc = z_threshold(A, R)
     exceeded = bool(np.any(np.abs(mean - th) > zc * se + ra * np.abs(th)))
-    better = dmean < -SIGN_Z * dse
-    neg, pos = bool(np.any(better & (rates < 0))), bool(np.any(better & (rates > 0)))
-    mc_sign = -1 if neg and not pos else 1 if pos and not neg else 0
+    b = int(np.argmin(mean))
+    mc_sign = 0
+    if rates[b] != 0:
+        rivals = np.flatnonzero(np.sign(rates) != np.sign(rates[b]))    # 0 and the other side
+        d = vals[b] - vals[rivals]                                      # paired, (rivals, R)
+        if np.all(d.mean(axis=1) < -SIGN_Z * d.std(axis=1, ddof=1) / math.sqrt(R)):
+            mc_sign = int(np.sign(rates[b]))
     opt = spec.mc_alpha_t.index("optimum")
     contradicts = bool(dmean[opt] > SIGN_Z * dse[opt])
     per = [dict(label=lab, alpha_t=float(rates[i]), mean=float(mean[i]), stderr=float(se[i]),

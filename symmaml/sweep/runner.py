@@ -96,7 +96,7 @@ class SweepRun:
                  "grid's edge"]
         if self.spec.has_mc:
             mc = [r.get("mc_sign") for r in recs]
-            lines.append(f"Monte Carlo ({self.spec.mc_runs} runs, paired difference to alpha_t = 0 "
+            lines.append(f"Monte Carlo ({self.spec.mc_runs} runs, paired differences "
                          f"at 3 s.e.): {mc.count(-1)} negative, {mc.count(1)} positive, "
                          f"{mc.count(0)} undecided; "
                          f"{sum(1 for r in recs if r.get('mc_contradicts'))} where L(alpha_t*) > L(0); "
