@@ -75,6 +75,21 @@ def _legend_handles(has):
     return h
 
 
+def _marks(ax, r, x, y, size, has):
+    """The simulation's verdict at one point: a down / up triangle for a confirmed negative /
+    positive optimum, a red cross where L(alpha_t*) > L(0); notes in ``has`` what was drawn
+    (undecided, allowance exceeded) for the legend."""
+    ms = r.get("mc_sign")
+    if ms in (-1, 1):
+        ax.plot(x, y, "v" if ms == -1 else "^", color="k", ms=size)
+        has["neg" if ms == -1 else "pos"] = True
+    has["undecided"] = has.get("undecided") or ms == 0
+    has["exceeded"] = has.get("exceeded") or bool(r.get("allowance_exceeded"))
+    if r.get("mc_contradicts"):
+        ax.plot(x, y, "x", color="red", ms=1.4 * size)
+        has["contra"] = True
+
+
 def _axes_names(spec):
     names = list(spec.axes)
     x = spec.figure.get("x", names[0])
@@ -104,25 +119,14 @@ def render_phase_diagram(spec, records):
                 ax.axvspan(*(_edges(xs, False)[k:k + 2]), color="0.85", lw=0)
                 has["impossible"] = True
                 continue
-            ms = r.get("mc_sign")
             av = r.get("alpha_t_star")
             if av is None:
                 continue
-            if ms == -1:
-                ax.plot(xv, av, "v", color="k", ms=7)
-                has["neg"] = True
-            elif ms == 1:
-                ax.plot(xv, av, "^", color="k", ms=7)
-                has["pos"] = True
-            elif ms == 0:
+            _marks(ax, r, xv, av, 7, has)
+            if r.get("mc_sign") == 0:
                 ax.plot(xv, av, "s", mfc="none", mec="k", ms=9)
-                has["undecided"] = True
-            if r.get("mc_contradicts"):
-                ax.plot(xv, av, "x", color="red", ms=9)
-                has["contra"] = True
             if r.get("allowance_exceeded"):
                 ax.plot(xv, av, "o", mfc="none", mec="m", ms=12)
-                has["exceeded"] = True
         ax.set_xlabel(AXIS_LABELS.get(x, x))
         ax.set_ylabel(r"$\alpha_t^*$")
         if spec.figure.get("log_x"):
@@ -178,22 +182,11 @@ def render_phase_diagram(spec, records):
             if r.get("at_edge"):
                 ax.plot(cx, cy, "s", mfc="none", mec="0.3", ms=7)
                 has["edge"] = True
-            ms = r.get("mc_sign")
-            if ms == -1:
-                ax.plot(cx, cy, "v", color="k", ms=3.5)
-                has["neg"] = True
-            elif ms == 1:
-                ax.plot(cx, cy, "^", color="k", ms=3.5)
-                has["pos"] = True
-            elif ms == 0:
+            _marks(ax, r, cx, cy, 3.5, has)
+            if r.get("mc_sign") == 0:
                 ax.add_patch(Rectangle(*cell, fill=False, hatch="///", lw=0, edgecolor="k"))
-                has["undecided"] = True
-            if r.get("mc_contradicts"):
-                ax.plot(cx, cy, "x", color="red", ms=5)
-                has["contra"] = True
             if r.get("allowance_exceeded"):
                 ax.add_patch(Rectangle(*cell, fill=False, hatch="...", lw=0, edgecolor="m"))
-                has["exceeded"] = True
     ax.set_xlim(ex[0], ex[-1])
     ax.set_ylim(ey[0], ey[-1])
     if logx:

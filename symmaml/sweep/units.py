@@ -32,27 +32,25 @@ __all__ = ["TheoryUnit", "MCUnit", "theory_units", "mc_units", "run_bounds", "po
 
 
 @dataclass(frozen=True, order=True)
-class TheoryUnit:
-    """The theory at point ``point`` on alpha_t chunk ``chunk``."""
+class _Unit:
     point: int
     chunk: int
+    _tag = ""
 
     @property
     def name(self) -> str:
-        """File stem in the store (``p000012-a0003``)."""
-        return f"p{self.point:06d}-a{self.chunk:04d}"
+        """File stem in the store (``p000012-a0003``: point 12, chunk 3)."""
+        return f"p{self.point:06d}-{self._tag}{self.chunk:04d}"
 
 
-@dataclass(frozen=True, order=True)
-class MCUnit:
-    """The Monte Carlo runs of run chunk ``chunk`` at point ``point``."""
-    point: int
-    chunk: int
+class TheoryUnit(_Unit):
+    """The theory at point ``point`` on alpha_t chunk ``chunk`` (``p000012-a0003``)."""
+    _tag = "a"
 
-    @property
-    def name(self) -> str:
-        """File stem in the store (``p000012-r0003``)."""
-        return f"p{self.point:06d}-r{self.chunk:04d}"
+
+class MCUnit(_Unit):
+    """The Monte Carlo runs of run chunk ``chunk`` at point ``point`` (``p000012-r0003``)."""
+    _tag = "r"
 
 
 def run_bounds(runs: int, chunk: int) -> list[tuple[int, int]]:
