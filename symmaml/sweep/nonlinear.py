@@ -99,7 +99,7 @@ def run_nonlinear_study(*, runs=20, alpha_t=None, seed=0, run_chunk=1, alpha_chu
     of ``run_chunk`` runs x ``alpha_chunk`` rates (default: the whole grid) on a Dask cluster
     (``scheduler`` / ``workers`` as :func:`symmaml.sweep.runner.open_executor`).
 
-    Ctrl-C stops it and reports the runs complete so far (``interrupted``); so does
+    Ctrl-C stops it and reports the first runs that are complete (``interrupted``); so does
     ``time_budget`` (seconds), cancelling the units not yet finished (``stopped``).  With
     ``out_dir``: ``nonlinear.json`` and Fig. 5 (:func:`symmaml.experiments.nonlinear_figure.
     draw_figure5`), atomically.  Needs torch on the workers."""
@@ -178,11 +178,14 @@ def run_nonlinear_study(*, runs=20, alpha_t=None, seed=0, run_chunk=1, alpha_chu
         if bar is not None:
             bar.close()
         ex.close()
+    # the first k runs that are complete: a stopped study is the study with --runs k, not a
+    # selection of the runs that happened to finish first
     complete = done.all(axis=1)
-    if complete.sum() < 2:
+    k = runs if complete.all() else int(np.argmin(complete))
+    if k < 2:
         raise KeyboardInterrupt("interrupted before two runs were complete") if interrupted \
             else RuntimeError("fewer than two runs came back")
-    keep = np.flatnonzero(complete)
+    keep = np.arange(k)
     pr, mean, se, am = summarise_runs(grid, per_run[keep], diverged[keep], seed)
     config = dict(config, runs=int(keep.size), first_run=0, run_chunk=run_chunk,
                   alpha_chunk=achunk, where=ex.where, runs_asked=runs, stopped=stopped)
