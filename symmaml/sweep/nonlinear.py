@@ -83,7 +83,7 @@ class NonlinearStudy:
                 f"{p['sd_diff']:.4f}, z = {p['z']:+.2f}); at level {p['level']:g} with power "
                 f"{p['power']:g} these runs resolve |effect| >= {p['detectable_effect']:.4f}; "
                 f"the observed effect needs {p['runs_needed_at_observed']:.0f} runs; "
-                + ", ".join(f"{e:g}: {n:.0f}" for e, n in p["runs_for_effect"].items())
+                + ", ".join(f"{float(e):g}: {n:.0f}" for e, n in p["runs_for_effect"].items())
                 + " (effect: runs)")
         return "\n".join(lines)
 

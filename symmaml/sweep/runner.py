@@ -42,8 +42,6 @@ INSTALL_HINT = ('dask is not installed: running in this process; pip install "sy
                 "for a local cluster on every core")
 #: seconds to wait for an existing scheduler (--scheduler) before giving up
 CONNECT_TIMEOUT = 10.0
-#: glibc's trim threshold in the LocalCluster's workers (bytes; see open_executor)
-WORKER_TRIM = 256 * 2**20
 
 
 class SweepInterrupted(KeyboardInterrupt):
@@ -198,11 +196,15 @@ def open_executor(scheduler=None, workers=None, *, connect_timeout=None, log=Non
         return _Dask(client, None, f"the cluster at {scheduler} ({n} workers)")
     import dask
     n = workers or os.cpu_count() or 1
-    # Dask starts its workers with MALLOC_TRIM_THRESHOLD_=65536, which returns freed memory
-    # to the system at once: the simulator's large temporaries are then page-faulted in
-    # again on every call, 50 % slower per unit here (15 -> 23 ms); a 256 MiB threshold
-    # keeps them.  The statistical profiler is off: nobody reads it in a sweep.
-    with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": WORKER_TRIM,
+    # Dask starts its workers with MALLOC_TRIM_THRESHOLD_=65536; setting any such variable
+    # turns off glibc's dynamic mmap threshold, so every large temporary is mmap'd and
+    # page-faulted in again: measured here, a simulator unit 15 -> 23 ms, a torch training
+    # unit of the Fig. 5 study 16.6 -> 31 s (a 256 MiB trim threshold alone: still 34 s).
+    # The workers get glibc's defaults, as this process has.  The statistical profiler is
+    # off: nobody reads it in a sweep.
+    environ = {k: v for k, v in dask.config.get("distributed.nanny.pre-spawn-environ").items()
+               if not k.startswith("MALLOC_")}
+    with dask.config.set({"distributed.nanny.pre-spawn-environ": environ,
                           "distributed.worker.profile.enabled": False}):
         cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                                dashboard_address=":0", silence_logs=logging.ERROR)
