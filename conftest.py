@@ -2,9 +2,10 @@
 
 * Notebooks run at reduced size under pytest (``SYMMAML_QUICK=1``, inherited by nbmake's
   kernels), so a newcomer's ``python -m pytest -q`` needs no environment variable.
-* Optional dependencies: without PyTorch (``pip install torch==2.13.0``, the CPU wheel) or
-  pdflatex (Debian: ``texlive-latex-base``) the tests that need them are *skipped with
-  that reason* (``-ra`` prints it).  In CI (``CI=true``) nothing may be skipped for a
+* Optional dependencies: without PyTorch (``pip install torch==2.13.0``, the CPU wheel),
+  the sweep extra (``pip install -e ".[sweep]"``: dask.distributed and pyarrow) or pdflatex
+  (Debian: ``texlive-latex-base``) the tests that need them are *skipped with that reason*
+  (``-ra`` prints it).  In CI (``CI=true``) nothing may be skipped for a
   missing dependency: the session stops at once if one is absent, since ``.ci/run``
   installs them all.
 """
@@ -24,7 +25,9 @@ _TORCH_HINT = "needs PyTorch: pip install torch==2.13.0 (the CPU wheel; CI insta
 def _missing_optional() -> list[str]:
     missing = []
     for mod, how in (("torch", "pip install torch==2.13.0"),
-                     ("array_api_strict", 'pip install -e ".[test]"')):
+                     ("array_api_strict", 'pip install -e ".[test]"'),
+                     ("distributed", 'pip install -e ".[sweep]"'),
+                     ("pyarrow", 'pip install -e ".[sweep]"')):
         if importlib.util.find_spec(mod) is None:
             missing.append(f"{mod} ({how})")
     if shutil.which("pdflatex") is None:

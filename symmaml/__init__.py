@@ -19,6 +19,7 @@ The flow runs one way, each layer importing only those above it in this list (ch
     records, latex              re-exports of rendering (older import paths)
     nonlinear                   Fig. 5: nonlinear MAML, Meta-SGD (torch)
     experiments                 the paper's figures (one registry), validation, the report
+    sweep                       parameter sweeps on Dask: phase diagrams of alpha_t*
     cli                         thin command-line shell
 """
 __version__ = "0.1.0"

@@ -108,12 +108,40 @@ def cmd_nonlinear(args) -> int:
         raise ValueError(f"--max-epochs must be positive, got {args.max_epochs}")
     if args.quick and args.full:
         raise ValueError("--quick and --full exclude each other")
+    if args.scheduler is not None or args.workers is not None:
+        return _nonlinear_cluster(args)
+    if args.alpha_t is not None or args.run_chunk is not None or args.time_budget is not None:
+        raise ValueError("--alpha-t, --run-chunk and --time-budget belong to the distributed "
+                         "study: add --workers [N] or --scheduler ADDRESS")
     run = _nonlinear_run(quick=not args.full, seed=args.seed, out_dir=args.out, ntk=args.ntk,
                          metasgd=args.metasgd, progress=not args.json, regime=args.regime,
                          runs=args.runs, max_epochs=args.max_epochs, hidden=tuple(args.hidden),
                          alpha_lr=args.alpha_lr)
     print(run.to_json() if args.json else run.summary_text())
     return EXIT_OK
+
+
+def _nonlinear_cluster(args) -> int:
+    """``symmaml nonlinear --workers/--scheduler``: the study distributed over runs x alpha_t."""
+    if args.ntk or args.metasgd:
+        raise ValueError("--ntk and --metasgd run in-process only; drop --workers/--scheduler")
+    if args.run_chunk is not None and args.run_chunk < 1:
+        raise ValueError(f"--run-chunk must be positive, got {args.run_chunk}")
+    try:
+        import torch  # noqa: F401
+    except ImportError as exc:
+        raise ValueError(f"the nonlinear experiment needs PyTorch ({exc}); "
+                         "pip install torch==2.13.0 (or symmaml[torch])") from exc
+    from .sweep.nonlinear import run_nonlinear_study
+    study = run_nonlinear_study(
+        runs=args.runs if args.runs is not None else 20, alpha_t=args.alpha_t, seed=args.seed,
+        run_chunk=args.run_chunk or 1, scheduler=args.scheduler,
+        workers=None if args.workers == -1 else args.workers,
+        quick=not args.full, hidden=tuple(args.hidden), regime=args.regime,
+        max_epochs=args.max_epochs, progress=not args.json, out_dir=args.out,
+        log=lambda msg: print(msg, file=sys.stderr), time_budget=args.time_budget)
+    print(study.to_json() if args.json else study.summary_text())
+    return EXIT_INTERRUPTED if study.interrupted else EXIT_OK
 
 
 def cmd_figures(args) -> int:
@@ -155,6 +183,30 @@ def cmd_report(args) -> int:
     return EXIT_OK if res.ok else EXIT_FAIL
 
 
+def cmd_sweep(args) -> int:
+    """A parameter sweep of theory and simulation (symmaml.sweep), on Dask or in-process."""
+    from .sweep import example_spec, load_spec, run_sweep
+    if args.example:
+        if args.spec is not None or args.out is not None:
+            raise ValueError("--example prints the example spec; give no SPEC or --out with it")
+        print(example_spec(), end="")
+        return EXIT_OK
+    if args.spec is None:
+        raise ValueError("give a SPEC (a .toml file or a shipped spec's name) or --example")
+    if args.out is None:
+        raise ValueError("--out DIR is required (the sweep's store)")
+    spec = load_spec(args.spec)
+    log = lambda msg: print(msg, file=sys.stderr)
+    try:
+        run = run_sweep(spec, args.out, scheduler=args.scheduler, workers=args.workers,
+                        resume=args.resume, progress=not args.json, log=log)
+    except KeyboardInterrupt as exc:
+        print(f"symmaml: {exc}" if str(exc) else "symmaml: interrupted (Ctrl-C)", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    print(run.to_json() if args.json else run.summary_text())
+    return EXIT_OK
+
+
 def _simulation_options(p) -> None:
     """The options shared by every command that simulates: --figure, --runs, --seed, --backend."""
     p.add_argument("--figure", action="append", help="only these figures, e.g. 2b (repeatable; "
@@ -166,8 +218,8 @@ def _simulation_options(p) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of every command (report, figures, nonlinear, moments, verify,
-    validate, latex, derivations)."""
+    """The argument parser of every command (report, figures, nonlinear, sweep, moments,
+    verify, validate, latex, derivations)."""
     parser = argparse.ArgumentParser(
         prog="symmaml",
         description="Re-derive and verify 'Meta-learning with negative learning rates' "
@@ -231,8 +283,48 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-epochs", type=int, default=None,
                    help="epoch cap (fixed tasks stop earlier at convergence; fresh tasks run them "
                         "all); default 1000, --full 5000")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="distribute runs x alpha_t on the Dask cluster at ADDRESS "
+                        "(models stop by their own convergence rule; needs symmaml[sweep])")
+    p.add_argument("--workers", type=int, nargs="?", const=-1, default=None, metavar="N",
+                   help="distribute runs x alpha_t on a local Dask cluster of N processes "
+                        "(N omitted: this machine's cores)")
+    p.add_argument("--alpha-t", type=float, nargs="+", default=None, metavar="A",
+                   help="distributed study: the alpha_t grid (default -0.015 ... 0.01 with the "
+                        "paper's -0.0075)")
+    p.add_argument("--run-chunk", type=int, default=None, metavar="R",
+                   help="distributed study: runs per unit (default 1)")
+    p.add_argument("--time-budget", type=float, default=None, metavar="S",
+                   help="distributed study: stop after S seconds, reporting the complete runs")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.set_defaults(func=cmd_nonlinear)
+
+    p = sub.add_parser(
+        "sweep", help="a parameter sweep of theory and simulation (phase diagrams), on Dask",
+        description="Run the sweep of SPEC (a TOML file, or a shipped spec: "
+                    "example, ratios, noise, steps): at every grid point the theory's loss "
+                    "over the alpha_t grid, its argmin alpha_t* and its sign, and Monte Carlo "
+                    "at alpha_t*, 0 and the chosen rates. Units go to a Dask LocalCluster on "
+                    "this machine's cores (or --scheduler's cluster; in-process without "
+                    "dask); results go to a Parquet store in --out (pandas.read_parquet), "
+                    "with points.parquet and phase.png. Same bits wherever it runs. "
+                    "Exit 2: bad spec, another spec's store in --out, unreachable scheduler.",
+        epilog="Needs the extra: pip install \"symmaml[sweep]\" (dask.distributed, pyarrow).")
+    p.add_argument("spec", nargs="?", default=None, metavar="SPEC",
+                   help="the spec: a .toml file or a shipped spec's name")
+    p.add_argument("--out", default=None, metavar="DIR", help="the store (a new or empty "
+                                                              "folder, or this sweep's with --resume)")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="an existing Dask scheduler (tcp://host:port); default: a LocalCluster")
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="LocalCluster worker processes (default: the cores); 0: in this process")
+    p.add_argument("--resume", action="store_true",
+                   help="finish the sweep in --out, computing only the missing units")
+    p.add_argument("--example", action="store_true",
+                   help="print a small valid spec (runs in under a minute) and exit")
+    p.add_argument("--json", action="store_true",
+                   help="print the per-point results (parameters, alpha_t*, sign, MC) as JSON")
+    p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser("moments", help="table of E[W^k prod Tr W^l] up to a total degree",
                        description="Exact Gaussian matrix moments E[W^k prod_j Tr W^{l_j}], "

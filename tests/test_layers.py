@@ -7,7 +7,7 @@ import symmaml
 
 ORDER = ["symbols", "printing", "io", "backend", "matrices", "arguments", "stein", "inverse_wishart", "moments", "theory", "claims",
          "numeric", "montecarlo", "rendering", "records", "latex", "nonlinear", "experiments",
-         "cli", "__main__"]
+         "sweep", "cli", "__main__"]
 ROOT = pathlib.Path(symmaml.__file__).parent
 
 
@@ -63,3 +63,11 @@ def test_no_two_modules_import_each_other():
     pairs = sorted({tuple(sorted((a, b))) for a in graph for b in graph[a]
                     if a in graph.get(b, ()) and not (a.startswith(b + ".") or b.startswith(a + "."))})
     assert not pairs, pairs
+
+
+def test_only_the_cli_imports_the_sweep_layer():
+    """symmaml.sweep sits just above experiments: it may import every layer below it, and
+    nothing but the CLI (and the sweep itself) imports it."""
+    bad = [f"{mod} imports {t}" for mod, f, pkg in _modules() for t in _imports(mod, f, pkg)
+           if t.startswith("symmaml.sweep") and _layer(mod) not in ("sweep", "cli")]
+    assert not bad, "\n".join(bad)

@@ -146,11 +146,12 @@ class TrainLog:
     diverged: list = field(default_factory=list)       # per model
     final_loss: list = field(default_factory=list)     # per model, training meta-loss at the last step
     interrupted: bool = False                          # stopped by Ctrl-C
+    stopped_at: list = field(default_factory=list)     # per model, with stop="model": the epoch it froze (0: never)
 
 
 def train(net, params, alpha, data, *, lr=1e-3, max_epochs=5000, check_every=50, rtol=1e-3,
           atol=1e-5, learn_alpha=False, fresh=None, log_every=None, progress=None, alpha_lr=None,
-          kernel="auto"):
+          kernel="auto", stop="batch"):
     """Outer-loop SGD on batched ``params`` (and ``alpha`` when ``learn_alpha``).
 
     Epoch: one SGD step on the meta-loss of the model's m training tasks (a full pass over
@@ -162,7 +163,11 @@ def train(net, params, alpha, data, *, lr=1e-3, max_epochs=5000, check_every=50,
     its value one check earlier; training stops when, for every model, the loss is below
     ``atol`` or fell by less than a relative ``rtol``, or at ``max_epochs``.  With
     ``fresh`` tasks the loss is a fresh sample each epoch, so the rule is off and
-    ``max_epochs`` are run; ``rtol=atol=0`` also runs them all.  ``alpha_lr``: the outer
+    ``max_epochs`` are run; ``rtol=atol=0`` also runs them all.  ``stop="model"`` applies
+    the rule to each model on its own: a model that meets it is frozen (no further updates)
+    and training ends when all are frozen, so a model's result does not depend on the
+    models trained beside it (the distributed Fig. 5 study relies on this; ``"batch"``,
+    the default, trains every model until all meet the rule).  ``alpha_lr``: the outer
     learning rate of learned inner rates (default ``lr``).  ``kernel``: see
     :func:`evaluate_test_loss` (the low-rank kernel needs a scalar rate per model and
     ``learn_alpha=False``).  Models whose loss becomes non-finite are frozen and flagged
@@ -176,15 +181,19 @@ def train(net, params, alpha, data, *, lr=1e-3, max_epochs=5000, check_every=50,
         step = lowrank.step
     params = {k: v.clone() for k, v in params.items()}
     alpha = {k: v.clone() for k, v in alpha.items()} if isinstance(alpha, dict) else alpha.clone()
+    if stop not in ("batch", "model"):
+        raise ValueError(f"stop must be 'batch' or 'model', got {stop!r}")
     B = next(iter(params.values())).shape[0]
     alive = torch.ones(B, dtype=torch.bool)
+    frozen = torch.zeros(B, dtype=torch.bool)
+    stopped_at = torch.zeros(B, dtype=torch.long)
     prev = torch.full((B,), math.inf, dtype=torch.float64)
     check = fresh is None and (rtol > 0 or atol > 0)
     log = TrainLog()
     t0 = time.perf_counter()
 
     def mask(t):
-        return alive.view(-1, *([1] * (t.dim() - 1))).to(t.dtype)
+        return (alive & ~frozen).view(-1, *([1] * (t.dim() - 1))).to(t.dtype)
 
     epoch, loss = 0, torch.full((B,), math.nan)
     try:
@@ -215,6 +224,9 @@ def train(net, params, alpha, data, *, lr=1e-3, max_epochs=5000, check_every=50,
                 if check:
                     done = (cur <= atol) | (torch.isfinite(prev) & (prev - cur <= rtol * prev)) | ~alive
                     prev = torch.where(alive, cur, prev)
+                    if stop == "model":
+                        stopped_at = torch.where(done & ~frozen & alive, epoch, stopped_at)
+                        frozen |= done
                     if bool(done.all()):
                         log.converged = True
                         break
@@ -223,5 +235,6 @@ def train(net, params, alpha, data, *, lr=1e-3, max_epochs=5000, check_every=50,
     log.epochs = epoch
     log.seconds = time.perf_counter() - t0
     log.diverged = (~alive).tolist()
+    log.stopped_at = stopped_at.tolist()
     log.final_loss = loss.detach().double().tolist()
     return params, alpha, log

@@ -10,7 +10,9 @@ alpha_t grid (common random numbers), so the per-run matrix ``L`` (runs x alpha_
 * :func:`paired_differences` -- L(alpha_t) - L(alpha_t nearest 0) run by run, with
   standard errors over runs (much tighter than the means' own errors);
 * :func:`pool_sweeps` -- the union of the runs of several independent sweeps (different
-  seeds) on their common grid, with the statistics above.
+  seeds) on their common grid, with the statistics above;
+* :func:`power_analysis` -- how many runs separate L(alpha_target) from L(alpha_ref) at the
+  observed run-to-run spread of their paired difference.
 
 Pure numpy: no torch needed.
 """
@@ -20,7 +22,8 @@ import math
 
 import numpy as np
 
-__all__ = ["argmin_with_uncertainty", "paired_differences", "pool_sweeps"]
+__all__ = ["argmin_with_uncertainty", "paired_differences", "pool_sweeps", "power_analysis",
+           "runs_needed"]
 
 
 def _finite_rows(per_run):
@@ -127,3 +130,49 @@ def pool_sweeps(results, alpha_t=None, seed=0) -> dict:
                 argmin=argmin_with_uncertainty(np.array(common), L, seed=seed), runs=len(L),
                 sources=[dict(seed=r["config"].get("seed"), runs=len(r["per_run"]),
                               test_tasks=r["config"].get("test_tasks")) for r in rs])
+
+
+def runs_needed(effect: float, sd: float, level: float = 0.05, power: float = 0.8) -> float:
+    """Runs n for a two-sided z test at ``level`` to detect a paired mean difference
+    ``effect`` with probability ``power`` when the per-run differences have standard
+    deviation ``sd``: n = ((z_{1-level/2} + z_{power}) sd / effect)^2, rounded up (inf for
+    effect 0)."""
+    from scipy.stats import norm
+    if not (0 < level < 1 and 0 < power < 1):
+        raise ValueError(f"level and power must lie in (0, 1), got {level}, {power}")
+    if effect == 0:
+        return math.inf
+    z = norm.isf(level / 2) + norm.ppf(power)
+    return float(math.ceil((z * sd / abs(effect)) ** 2))
+
+
+def power_analysis(alpha, per_run, target=-0.0075, reference=0.0, level=0.05, power=0.8,
+                   effects=(0.001, 0.002, 0.005, 0.01)) -> dict:
+    """Runs needed to separate L(``target``) from L(``reference``) (Section 5.4's claim:
+    alpha_t = -0.0075 beats 0), from the paired differences d = L(target) - L(reference)
+    over the runs of ``per_run`` (runs x alpha; both rates must be on the grid ``alpha``).
+
+    Returns the observed mean of d, its run-to-run standard deviation and standard error,
+    z = mean / s.e., the runs :func:`runs_needed` at the observed mean (the size of effect
+    actually seen), the smallest |effect| these runs resolve (``detectable_effect``: level
+    ``level``, power ``power``), and the runs needed for each of ``effects``."""
+    a = np.round(np.asarray(alpha, float), 10)
+    L = _finite_rows(per_run)
+    idx = {}
+    for name, x in (("target", target), ("reference", reference)):
+        hit = np.flatnonzero(a == round(float(x), 10))
+        if not hit.size:
+            raise ValueError(f"{name} alpha_t = {x} is not on the grid {a.tolist()}")
+        idx[name] = int(hit[0])
+    if len(L) < 2:
+        raise ValueError(f"power_analysis needs at least 2 complete runs, got {len(L)}")
+    d = L[:, idx["target"]] - L[:, idx["reference"]]
+    n, mean, sd = len(d), float(d.mean()), float(d.std(ddof=1))
+    se = sd / math.sqrt(n)
+    from scipy.stats import norm
+    z = norm.isf(level / 2) + norm.ppf(power)
+    return dict(target=float(target), reference=float(reference), runs=n, mean_diff=mean,
+                sd_diff=sd, stderr_diff=se, z=mean / se if se > 0 else math.nan,
+                runs_needed_at_observed=runs_needed(mean, sd, level, power),
+                detectable_effect=z * se, level=level, power=power,
+                runs_for_effect={float(e): runs_needed(e, sd, level, power) for e in effects})

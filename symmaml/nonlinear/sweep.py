@@ -44,7 +44,7 @@ from .model import Problem
 from .stats import argmin_with_uncertainty
 
 __all__ = ["QUICK", "FULL", "REGIMES", "PAPER_ARGMIN", "SweepResult", "check_regime", "build_batch",
-           "run_sweep", "to_json", "summary_text"]
+           "run_sweep", "summarise_runs", "to_json", "summary_text"]
 
 QUICK = dict(runs=10, test_tasks=300, max_epochs=1000, check_every=50,
              alpha_t=tuple(np.round(np.linspace(-0.015, 0.015, 7), 4)))
@@ -86,9 +86,11 @@ def check_regime(regime):
         raise ValueError(f"regime must be one of {REGIMES}, got {regime!r}")
 
 
-def _seeds(seed, runs):
-    """One child SeedSequence per run."""
-    ss = np.random.SeedSequence(seed)
+def _seeds(seed, runs, first_run=0):
+    """One child SeedSequence per run: runs ``first_run .. first_run + runs - 1`` of
+    ``SeedSequence(seed).spawn(...)`` (run i is ``SeedSequence(seed, spawn_key=(i,))``,
+    whatever block it is drawn in)."""
+    ss = np.random.SeedSequence(seed, n_children_spawned=int(first_run))
     return ss.spawn(runs)
 
 
@@ -103,8 +105,10 @@ def _run_data(run_ss, net, prob, test_tasks, dtype, same_init_ss=None):
     return P, train, test, ss_fresh
 
 
-def build_batch(alpha_t, runs, seed, net, prob, test_tasks, dtype, same_init=False):
+def build_batch(alpha_t, runs, seed, net, prob, test_tasks, dtype, same_init=False, first_run=0):
     """Stack runs x alphas models: params (R*A, ...), data expanded over alphas.
+    ``first_run``: the batch holds runs ``first_run ..`` of the seed (a block of a larger
+    study: its runs are the same whatever the blocks).
 
     Returns (params, alphas, train, test, new_stream): each ``new_stream()`` is a callable
     ``fresh(epoch)`` drawing m new training tasks per run (shared by the run's alphas),
@@ -113,7 +117,7 @@ def build_batch(alpha_t, runs, seed, net, prob, test_tasks, dtype, same_init=Fal
     from .model import generator, sample_tasks
     A = len(alpha_t)
     init_ss = np.random.SeedSequence([seed, 7]) if same_init else None
-    per = [_run_data(s, net, prob, test_tasks, dtype, init_ss) for s in _seeds(seed, runs)]
+    per = [_run_data(s, net, prob, test_tasks, dtype, init_ss) for s in _seeds(seed, runs, first_run)]
 
     def stack(ts):
         t = torch.stack(ts)                          # (R, ...)
@@ -136,11 +140,15 @@ def build_batch(alpha_t, runs, seed, net, prob, test_tasks, dtype, same_init=Fal
 def run_sweep(alpha_t_values=None, runs=None, seed=0, quick=True, *, hidden=(400, 400),
               test_tasks=None, max_epochs=None, check_every=None, rtol=1e-3, atol=1e-5,
               regime="fixed", alpha_r=0.01, lr=1e-3, prob: Problem | None = None, same_init=False,
-              threads=None, dtype="float32", progress=None, test_chunk=25) -> SweepResult:
+              threads=None, dtype="float32", progress=None, test_chunk=25, first_run=0,
+              stop="batch") -> SweepResult:
     """Train MAML for every (run, alpha_t) as one batch and test it: Fig. 5 (Section 5.4).
 
     The protocol is the module doc's; ``quick`` picks :data:`QUICK` or :data:`FULL` sizes,
     which ``runs``, ``test_tasks``, ``max_epochs`` and ``check_every`` override.
+    ``first_run``: train runs ``first_run .. first_run + runs - 1`` of the seed;
+    ``stop="model"``: the convergence rule per model (:func:`.maml.train`), so that a block of
+    runs x alpha_t gives each model the result it has in any other block.
     ``progress=True`` draws a tqdm bar; a callable ``progress(epoch, losses)`` is called at
     every check.  Ctrl-C during training tests what has been trained (``interrupted``)."""
     import torch
@@ -181,16 +189,19 @@ def run_sweep(alpha_t_values=None, runs=None, seed=0, quick=True, *, hidden=(400
         net = make_mlp(prob.p, tuple(hidden))
         R, A = cfg["runs"], len(alpha_t)
         params, alphas, tr, te, new_stream = build_batch(alpha_t, R, seed, net, prob, cfg["test_tasks"],
-                                                         dt, same_init)
+                                                         dt, same_init, first_run)
         t1 = time.perf_counter()
-        # untrained: one model per run (alpha index 0)
-        idx = torch.arange(R) * A
+        # untrained: one model per run (alpha index 0); a batch of one model would take
+        # torch's other kernel (other last bits), so a single run is evaluated twice over
+        idx = torch.arange(R) * A if R > 1 else torch.zeros(2, dtype=torch.long)
         u, _ = evaluate_test_loss(net, {k: v[idx] for k, v in params.items()}, alpha_r,
                                   *[t[idx] for t in te], chunk=test_chunk)
+        u = u[:R]
         t2 = time.perf_counter()
         params, _, log = train(net, params, alphas, tr, lr=lr, max_epochs=cfg["max_epochs"],
                                check_every=cfg["check_every"], rtol=rtol, atol=atol,
-                               fresh=new_stream() if regime == "fresh" else None, progress=progress)
+                               fresh=new_stream() if regime == "fresh" else None, progress=progress,
+                               stop=stop)
         t3 = time.perf_counter()
         with torch.no_grad():
             tml = lowrank.meta_loss(params, alphas, *tr)
@@ -202,17 +213,12 @@ def run_sweep(alpha_t_values=None, runs=None, seed=0, quick=True, *, hidden=(400
             bar.close()
     per_run = loss.double().view(R, A).numpy()
     div = np.array(log.diverged).reshape(R, A)
-    per_run[div] = np.nan
-    with np.errstate(invalid="ignore"):
-        mean = np.nanmean(per_run, 0)
-        se = np.nanstd(per_run, 0, ddof=1) / np.sqrt(np.isfinite(per_run).sum(0))
-    ok_cols = np.isfinite(per_run).all(0)
-    am = argmin_with_uncertainty(np.array(alpha_t)[ok_cols], per_run[:, ok_cols], seed=seed) \
-        if ok_cols.sum() >= 3 and R >= 2 else {}
+    per_run, mean, se, am = summarise_runs(alpha_t, per_run, div, seed)
     epoch_text = {"fixed": "one full-batch SGD step on the meta-loss of the run's m fixed training tasks",
                   "fresh": "one SGD step on the meta-loss of m newly drawn training tasks"}[regime]
     config = dict(prob.asdict(), hidden=list(hidden), alpha_r=alpha_r, lr=lr, rtol=rtol, atol=atol,
                   seed=seed, quick=quick, regime=regime, same_init=same_init, dtype=str(dt),
+                  first_run=first_run, stop=stop,
                   threads=torch.get_num_threads() if not threads else threads,
                   epoch=epoch_text, init="weights N(0, 1/fan_in), biases 0",
                   **{k: v for k, v in cfg.items() if k != "alpha_t"})
@@ -222,6 +228,22 @@ def run_sweep(alpha_t_values=None, runs=None, seed=0, quick=True, *, hidden=(400
                        epochs=log.epochs, converged=log.converged, diverged=div.tolist(),
                        seconds=time.perf_counter() - t0, interrupted=log.interrupted,
                        timings=dict(setup=t1 - t0, untrained_test=t2 - t1, train=t3 - t2, test=t4 - t3))
+
+
+def summarise_runs(alpha_t, per_run, diverged, seed):
+    """(per_run with diverged models as NaN, mean, s.e. over runs, argmin statistics) of a
+    runs x alpha_t matrix: what a sweep reports, however its runs were trained."""
+    import warnings
+    per_run = np.array(per_run, dtype=float)
+    per_run[np.asarray(diverged, dtype=bool)] = np.nan
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)     # one run: no s.e. (NaN)
+        mean = np.nanmean(per_run, 0)
+        se = np.nanstd(per_run, 0, ddof=1) / np.sqrt(np.isfinite(per_run).sum(0))
+    ok_cols = np.isfinite(per_run).all(0)
+    am = argmin_with_uncertainty(np.array(alpha_t)[ok_cols], per_run[:, ok_cols], seed=seed) \
+        if ok_cols.sum() >= 3 and len(per_run) >= 2 else {}
+    return per_run, mean, se, am
 
 
 def to_json(result, indent=2) -> str:

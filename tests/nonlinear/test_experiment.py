@@ -160,3 +160,38 @@ def test_new_stream_restarts_each_runs_task_stream():
     assert not torch.equal(a(2)[0], first[0])          # the stream moves on
     assert torch.equal(first[0][0], first[0][1])        # alphas of a run share the tasks
     assert not torch.equal(first[0][0], first[0][2])    # runs do not
+
+
+def test_per_model_stopping_makes_a_model_independent_of_its_batch():
+    """stop="model": each model freezes when its own rule holds, so a block of runs gives
+    each run the numbers of the whole sweep (first_run picks the block's seeds)."""
+    from symmaml.nonlinear.sweep import run_sweep
+    kw = dict(alpha_t_values=[-0.01, 0.0, 0.01], seed=4, hidden=(8,), max_epochs=3000,
+              check_every=10, rtol=5e-2, lr=0.01, test_tasks=4, stop="model", threads=1,
+              prob=SMALL)
+    whole = run_sweep(runs=4, **kw)
+    assert whole.converged and whole.epochs < 3000
+    block = run_sweep(runs=2, first_run=2, **kw)
+    assert np.array_equal(np.array(whole.per_run)[2:], np.array(block.per_run))
+    batch = run_sweep(runs=4, **dict(kw, stop="batch"))
+    assert not np.array_equal(np.array(whole.per_run), np.array(batch.per_run))
+    with pytest.raises(ValueError, match="stop must be"):
+        run_sweep(runs=2, **dict(kw, stop="each"))
+
+
+def test_power_analysis_runs_needed_reach_the_stated_power():
+    from symmaml.nonlinear.stats import power_analysis, runs_needed
+    assert runs_needed(0.01, 0.05) == 197          # ((1.960 + 0.8416) * 5)^2 = 196.2
+    rng = np.random.default_rng(0)
+    n, effect, sd = int(runs_needed(0.02, 0.1)), 0.02, 0.1
+    d = rng.normal(effect, sd, size=(4000, n))
+    z = d.mean(1) / (d.std(1, ddof=1) / np.sqrt(n))
+    rate = float(np.mean(np.abs(z) > 1.959964))
+    assert abs(rate - 0.8) < 4 * np.sqrt(0.8 * 0.2 / 4000)
+    alpha = [-0.0075, 0.0, 0.005]
+    L = np.column_stack([1 + d[0], np.ones(n), np.ones(n)])
+    p = power_analysis(alpha, L)
+    assert p["runs"] == n and np.isclose(p["mean_diff"], d[0].mean())
+    assert p["runs_for_effect"][0.01] == runs_needed(0.01, p["sd_diff"])
+    with pytest.raises(ValueError, match="not on the grid"):
+        power_analysis([-0.01, 0.0, 0.01], L)
