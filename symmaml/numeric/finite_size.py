@@ -46,10 +46,11 @@ import numpy as np
 from ..stein import check_size
 from ..symbols import n_v as n_v_sym, p as p_sym
 from .lambdify import compile_expr
-from .finite_size_tasks import recursion_at_zero, task_recursion
+from .finite_size_tasks import check_sizes as check_task_sizes, recursion_at_zero, task_recursion
 from .spectral import DEFAULT_NODES, wishart_quadrature
 
-__all__ = ["overparameterized_noise", "FiniteSizeLoss", "finite_size_loss", "BISECTIONS"]
+__all__ = ["overparameterized_noise", "FiniteSizeLoss", "finite_size_loss", "BISECTIONS",
+           "check_order2_sizes"]
 
 #: halvings of the bracket in log omega (it spans e^60) before the Illinois steps; the
 #: bracket of G = 1 - c needs fewer (it only has to stay inside)
@@ -283,6 +284,15 @@ def _noise_underparameterized(alpha_t, nodes, **sizes):
 
 #: per theorem, the evaluator of its derivation's undefined functions
 _NOISE = {"1": _noise_overparameterized, "2": _noise_underparameterized}
+#: per theorem, the sizes its order-2 theory accepts (ValueError naming them otherwise)
+_SIZES = {"1": _check_sizes, "2": check_task_sizes}
+
+
+def check_order2_sizes(theorem, *, n_t, n_v, m, p) -> None:
+    """ValueError (naming the sizes) where Theorem ``theorem``'s order-2 theory is not
+    defined at these sizes (Theorem 1: p > n_v m + 1; Theorem 2: n_v m > p + 1 and
+    (m - 1) n_v > p + 1), before any evaluation."""
+    _SIZES[str(theorem)](n_t, n_v, m, p)
 
 
 @lru_cache(maxsize=None)

@@ -323,6 +323,8 @@ def _theorem_at(spec_theorem: str, P: dict, order: int, alphas: np.ndarray) -> t
                               f"(derived for Theorem(s) {', '.join(DERIVED_FOR)})")
             if (P["steps_t"], P["steps_r"]) != (1, 1):
                 return None, "order 2 is derived for one-step MAML only (steps_t = steps_r = 1)"
+            from ..numeric.finite_size import check_order2_sizes
+            check_order2_sizes(t, **{k: int(P[k]) for k in ("n_t", "n_v", "m", "p")})
         import warnings
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

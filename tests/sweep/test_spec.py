@@ -78,18 +78,15 @@ def test_regime_forced_theorem_reports_the_points_it_cannot_cover():
     assert "Theorem 1 needs p > n_v m" in why[45]
 
 
-def test_order2_passes_through_and_reports_theorems_without_it():
-    from symmaml.theory.finite_size import DERIVED_FOR
+def test_order2_passes_through_and_reports_where_it_is_not_defined():
     text = SMALL.format(achunk=10, runs=12, rchunk=4).replace('theorem = "auto"',
                                                              'theorem = "auto"\norder = 2')
     s = parse_spec(text)
-    t1 = [p for p in s.points if p.params["m"] == 3]
-    assert all(p.possible for p in t1)
-    t2 = [p for p in s.points if p.params["m"] == 45]
-    if "2" in DERIVED_FOR:          # once the order-2 Theorem 2 lands, the points are possible
-        assert all(p.possible for p in t2)
-    else:
-        assert all("no finite-size theory yet" in p.reason for p in t2)
+    assert all(p.possible for p in s.points if p.params["m"] in (3, 45))
+    # Theorem 2's order 2 needs the other m - 1 tasks' Gram matrix invertible
+    s31 = parse_spec(text.replace("m = [3, 30, 45]", "m = [31, 45]"))
+    bad = [p for p in s31.points if p.params["m"] == 31]
+    assert bad and all(not p.possible and "(m - 1) n_v > p + 1" in p.reason for p in bad)
 
 
 def test_shipped_specs_parse():
