@@ -35,7 +35,7 @@ from .store import Store
 from .units import (MCUnit, TheoryUnit, compute_mc, compute_theory, mc_rates, mc_units,
                     run_bounds, theory_units)
 
-__all__ = ["run_sweep", "SweepRun", "SweepInterrupted", "open_executor", "dask_available",
+__all__ = ["run_sweep", "check_workers", "SweepRun", "SweepInterrupted", "open_executor", "dask_available",
            "INSTALL_HINT", "CONNECT_TIMEOUT"]
 
 INSTALL_HINT = ('dask is not installed: running in this process; pip install "symmaml[sweep]" '
@@ -167,13 +167,18 @@ def dask_available() -> bool:
     return importlib.util.find_spec("distributed") is not None
 
 
+def check_workers(workers) -> None:
+    """ValueError naming --workers unless it is None or a non-negative integer."""
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
+                                or workers < 0):
+        raise ValueError(f"--workers must be a non-negative integer, got {workers!r}")
+
+
 def open_executor(scheduler=None, workers=None, *, connect_timeout=None, log=None):
     """The executor for ``scheduler`` / ``workers`` (see the module docstring);
     ``connect_timeout`` defaults to :data:`CONNECT_TIMEOUT`."""
     connect_timeout = CONNECT_TIMEOUT if connect_timeout is None else float(connect_timeout)
-    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
-                                or workers < 0):
-        raise ValueError(f"--workers must be a non-negative integer, got {workers!r}")
+    check_workers(workers)
     if scheduler == "inprocess" or workers == 0:
         return _Serial()
     if not dask_available():
@@ -229,6 +234,7 @@ def run_sweep(spec, out, *, scheduler=None, workers=None, resume=False, progress
     ``resume=True`` computes only the rest).  ``log``: a callable for one-line notes
     (the install hint, the dashboard address)."""
     t0 = time.perf_counter()
+    check_workers(workers)              # every option before any work (the store included)
     log = log or (lambda msg: None)
     n_alpha_chunks = math.ceil(spec.alpha_t.size / spec.alpha_chunk)
     bounds = run_bounds(spec.mc_runs, spec.mc_chunk) if spec.has_mc else []

@@ -165,6 +165,7 @@ def test_new_stream_restarts_each_runs_task_stream():
 def test_per_model_stopping_makes_a_model_independent_of_its_batch():
     """stop="model": each model freezes when its own rule holds, so a block of runs gives
     each run the numbers of the whole sweep (first_run picks the block's seeds)."""
+    pytest.importorskip("torch")
     from symmaml.nonlinear.sweep import run_sweep
     kw = dict(alpha_t_values=[-0.01, 0.0, 0.01], seed=4, hidden=(8,), max_epochs=3000,
               check_every=10, rtol=5e-2, lr=0.01, test_tasks=4, stop="model", threads=1,
