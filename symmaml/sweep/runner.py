@@ -35,8 +35,8 @@ from .store import Store
 from .units import (MCUnit, TheoryUnit, compute_mc, compute_theory, mc_rates, mc_units,
                     run_bounds, theory_units)
 
-__all__ = ["run_sweep", "check_workers", "SweepRun", "SweepInterrupted", "open_executor", "dask_available",
-           "INSTALL_HINT", "CONNECT_TIMEOUT"]
+__all__ = ["run_sweep", "check_workers", "SweepRun", "SweepInterrupted", "open_executor",
+           "dask_available", "INSTALL_HINT", "CONNECT_TIMEOUT"]
 
 INSTALL_HINT = ('dask is not installed: running in this process; pip install "symmaml[sweep]" '
                 "for a local cluster on every core")
