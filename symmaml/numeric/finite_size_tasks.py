@@ -136,14 +136,12 @@ class _Inverse:
         return 1 / z, -1 / z ** 2, 2 / z ** 3
 
 
-def _G(om, a, w, p):
-    """1 - G(omega) (G = Tr (I + omega A^2)^-1 / p, summed without cancellation) and G's two
-    omega-derivatives; om (A, M), a (A, K)."""
+def _G_derivatives(om, a, w, p):
+    """G's first two omega-derivatives (G = Tr (I + omega A^2)^-1 / p); om (A, M), a (A, K).
+    (1 - G itself is ``nu_2 g`` by construction, and :func:`_G_inverse` sums it.)"""
     d = 1.0 / (1.0 + om[..., None] * a[:, None, :])
-    wd = w * d
-    ad = a[:, None, :] * d
-    return ((w * ad).sum(-1) * om / p, -(wd * ad).sum(-1) / p,
-            2.0 * (wd * ad * ad).sum(-1) / p)
+    wad = w * a[:, None, :] * d * d
+    return -wad.sum(-1) / p, 2.0 * (wad * a[:, None, :] * d).sum(-1) / p
 
 
 def _G_inverse(q, a, w, p, om0, h_inf):
@@ -185,7 +183,7 @@ def _G_inverse(q, a, w, p, om0, h_inf):
 def _state(nu2, zeta, table, a, w, p, n_v, om0, h_inf):
     g0, g1, g2 = table(zeta + nu2)
     om = _G_inverse(nu2 * g0, a, w, p, om0, h_inf)
-    _, G_w, G_ww = _G(om, a, w, p)
+    G_w, G_ww = _G_derivatives(om, a, w, p)
     st = eqs.subordinated_cde(nu2, om, G_w, G_ww, g0, g1, g2, p, n_v)
     st.update(nu2=nu2, om=om, g0=g0, g1=g1, g2=g2)
     return st

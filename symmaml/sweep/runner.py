@@ -32,7 +32,7 @@ import numpy as np
 from ..io import json_ready
 from .results import grid_argmin, points_columns, reduce_points
 from .store import Store
-from .units import (MCUnit, TheoryUnit, compute_mc, compute_theory, mc_rates, mc_units,
+from .units import (TheoryUnit, compute_mc, compute_theory, mc_rates, mc_units,
                     run_bounds, theory_units)
 
 __all__ = ["run_sweep", "check_workers", "SweepRun", "SweepInterrupted", "open_executor",
@@ -183,8 +183,8 @@ def open_executor(scheduler=None, workers=None, *, connect_timeout=None, log=Non
         return _Serial()
     if not dask_available():
         if scheduler is not None:
-            raise ValueError(f"--scheduler needs dask.distributed, which is not installed: "
-                             f'pip install "symmaml[sweep]"')
+            raise ValueError("--scheduler needs dask.distributed, which is not installed: "
+                             'pip install "symmaml[sweep]"')
         if log:
             log(INSTALL_HINT)
         return _Serial()
