@@ -11,6 +11,9 @@ and Theorem 2 (symmaml.theory.finite_size_tasks).
     ``repeat``;
 (b') Theorem 2: 1000 alpha_t values (100 with --quick) at Figs. 3 (m = 40) and 6c (m = 10),
     order 2 (the task recursion, remembered values cleared) against Eq. 9, one repeat;
+(b'') Theorem 2 interpolated in alpha_t (FiniteSizeLoss.interpolated): the one-off build per
+    sizes and interval, then 1000 alpha_t (goal under 10 ms), and its deviation from direct
+    evaluation;
 (c) the slow references per alpha_t, for scale.
 """
 from __future__ import annotations
@@ -92,6 +95,15 @@ def main():
     t2 = best(lambda: f2(alpha_t=a, **P), repeat)
     print(f"(b) 1000 alpha_t: order 1 (Eq. 5) {1e3 * t1:.3f} ms, order 2 {1e3 * t2:.3f} ms "
           f"(ratio {t2 / t1:.1f}; goal < 10 ms)")
+    sizes1 = {k: P[k] for k in ("n_t", "n_v", "n_r", "m", "p")}
+    rest1 = {k: v for k, v in P.items() if k not in sizes1}
+    t = time.perf_counter()
+    h1 = f2.interpolated((-1.5, 1.5), **sizes1)
+    build1 = time.perf_counter() - t
+    t3 = best(lambda: h1(alpha_t=a, **rest1), repeat)
+    print(f"(b) interpolated on [-1.5, 1.5]: build {1e3 * build1:.0f} ms ({h1.nodes} nodes), "
+          f"then 1000 alpha_t {1e3 * t3:.3f} ms (ratio {t3 / t1:.1f}); largest relative "
+          f"deviation {np.max(np.abs(h1(alpha_t=a, **rest1) / f2(alpha_t=a, **P) - 1)):.1e}")
     from symmaml.numeric import finite_size as fs2
     n2 = 100 if args.quick else 1000
     for name, Q in (("Fig. 3 (m = 40)", P3), ("Fig. 6c (m = 10)", P6C)):
@@ -106,6 +118,22 @@ def main():
         print(f"(b') Theorem 2, {name}, {n2} alpha_t: order 1 (Eq. 9) {1e3 * u1:.3f} ms, "
               f"order 2 {u2:.2f} s ({1e3 * u2 / n2:.0f} ms per alpha_t; ratio {u2 / u1:.0f}; "
               f"goal < 10 ms per 1000)")
+        # the interpolated loss: built once per sizes and interval, then 1000 values
+        sizes = {k: Q[k] for k in ("n_t", "n_v", "n_r", "m", "p")}
+        rest = {k: v for k, v in Q.items() if k not in sizes}
+        fs2._RECURSION_MEMO.clear()
+        t = time.perf_counter()
+        h = g2.interpolated((-1.0, 1.0), **sizes)
+        build = time.perf_counter() - t
+        c = np.linspace(-1.0, 1.0, 1000)
+        h(alpha_t=c, **rest)
+        u3 = best(lambda: h(alpha_t=c, **rest), repeat)
+        direct = g2(alpha_t=b[::max(1, n2 // 20)], **Q)
+        dev = np.max(np.abs(h(alpha_t=b[::max(1, n2 // 20)], **rest) / direct - 1))
+        print(f"(b'') Theorem 2, {name}, interpolated on [-1, 1]: build {build:.2f} s "
+              f"({h.nodes} nodes), then 1000 alpha_t {1e3 * u3:.3f} ms (ratio to Eq. 9 "
+              f"{u3 / u1:.1f}); largest relative deviation from direct evaluation "
+              f"{dev:.1e} (estimated {max(h.error.values()):.1e})")
     t = time.perf_counter()
     for x in a[:5]:
         finite_size_noise_reference(float(x), n_t=30, n_v=2, m=3, p=60)

@@ -49,8 +49,8 @@ from .lambdify import compile_expr
 from .finite_size_tasks import check_sizes as check_task_sizes, recursion_at_zero, task_recursion
 from .spectral import DEFAULT_NODES, wishart_quadrature
 
-__all__ = ["overparameterized_noise", "FiniteSizeLoss", "finite_size_loss", "BISECTIONS",
-           "check_order2_sizes"]
+__all__ = ["overparameterized_noise", "FiniteSizeLoss", "InterpolatedLoss",
+           "finite_size_loss", "BISECTIONS", "check_order2_sizes"]
 
 #: halvings of the bracket in log omega (it spans e^60) before the Illinois steps; the
 #: bracket of G = 1 - c needs fewer (it only has to stay inside)
@@ -231,13 +231,7 @@ class FiniteSizeLoss:
         if missing or unknown:
             raise ValueError(f"order-2 loss of Theorem {self.theorem}: missing {missing}, "
                              f"unknown {unknown}; arguments: {list(self.ARGS)}")
-        sizes = {}
-        for k in self.SIZES:
-            v = np.asarray(values[k])
-            if v.ndim or not float(v).is_integer():
-                raise ValueError(f"{k} must be one integer (the order-2 theory's spectral "
-                                 f"quadrature is built at it), got {values[k]!r}")
-            sizes[k] = int(v)
+        sizes = self._sizes(values)
         check_arrays(self.theorem, {k: np.asarray(v) for k, v in values.items()
                                     if k != "alpha_r"})
         at = np.asarray(values["alpha_t"], dtype=float)
@@ -246,8 +240,85 @@ class FiniteSizeLoss:
         extra = [fns[name][inv].reshape(at.shape) for name in self.functions]
         return self._fn(*(values[a] for a in self.ARGS), *extra)
 
+    def _sizes(self, values) -> dict:
+        sizes = {}
+        for k in self.SIZES:
+            v = np.asarray(values[k])
+            if v.ndim or not float(v).is_integer():
+                raise ValueError(f"{k} must be one integer (the order-2 theory's spectral "
+                                 f"quadrature is built at it), got {values[k]!r}")
+            sizes[k] = int(v)
+        return sizes
+
+    def interpolated(self, alpha_t, *, tol: float = 1e-7, max_nodes: int = 257,
+                     **sizes) -> "InterpolatedLoss":
+        """This loss on an interval of alpha_t at fixed sizes, for many evaluations: the
+        undefined functions are interpolated once by an adaptive Chebyshev series
+        (:func:`symmaml.numeric.interpolant.chebyshev_fit`; error below ``tol`` relative,
+        estimated from the coefficients, else ValueError) and the closed-form part is
+        compiled as before.
+
+        ``alpha_t``: the interval ``(lo, hi)``; ``sizes``: n_t, n_v, n_r, m, p.  Returns an
+        :class:`InterpolatedLoss`, called like this object without the sizes (alpha_t in the
+        interval only)."""
+        from .interpolant import chebyshev_fit
+        missing = [k for k in self.SIZES if k not in sizes]
+        unknown = [k for k in sizes if k not in self.SIZES]
+        if missing or unknown:
+            raise ValueError(f"interpolated order-2 loss of Theorem {self.theorem}: sizes "
+                             f"missing {missing}, unknown {unknown}; sizes: {list(self.SIZES)}")
+        try:
+            lo, hi = (float(x) for x in alpha_t)
+        except (TypeError, ValueError):
+            raise ValueError(f"alpha_t must be an interval (lo, hi), got {alpha_t!r}") from None
+        sizes = self._sizes(sizes)
+        from ..theory.regime import check_arrays
+        check_arrays(self.theorem, {**{k: np.asarray(v) for k, v in sizes.items()},
+                                    "alpha_t": np.array([lo, hi])})
+        series = chebyshev_fit(lambda a: self.noise(a, **sizes), lo, hi, tol=tol,
+                               max_nodes=max_nodes, name="alpha_t")
+        return InterpolatedLoss(self, sizes, series)
+
     def __repr__(self):
         return f"FiniteSizeLoss(Theorem {self.theorem}, order=2)"
+
+
+class InterpolatedLoss:
+    """An order-2 loss at fixed sizes on an interval of alpha_t, its undefined functions
+    interpolated (:meth:`FiniteSizeLoss.interpolated`).  Call with keywords alpha_t (inside
+    ``interval``), alpha_r, sigma, nu (and delta_sq for Theorem 1); the regime rules are
+    applied as by the loss itself.  ``nodes``: the evaluations of the undefined functions it
+    cost; ``error``: their estimated relative interpolation errors."""
+
+    def __init__(self, loss: FiniteSizeLoss, sizes: dict, series):
+        self.loss, self.sizes, self.series = loss, dict(sizes), series
+        self.theorem = loss.theorem
+        self.ARGS = tuple(a for a in loss.ARGS if a not in loss.SIZES)
+        self.interval = (series.lo, series.hi)
+        self.nodes = series.nodes
+        self.error = series.error
+
+    def __call__(self, **values):
+        from ..theory.regime import check_arrays
+        missing = [a for a in self.ARGS if a not in values]
+        unknown = [k for k in values if k not in self.ARGS]
+        if missing or unknown:
+            raise ValueError(f"interpolated order-2 loss of Theorem {self.theorem}: missing "
+                             f"{missing}, unknown {unknown}; arguments: {list(self.ARGS)} "
+                             f"(sizes fixed at {self.sizes})")
+        at = np.asarray(values["alpha_t"], dtype=float)
+        fns = self.series(at, name="alpha_t")
+        check_arrays(self.theorem, {**{k: np.asarray(v) for k, v in values.items()
+                                       if k != "alpha_r"},
+                                    **{k: np.asarray(v) for k, v in self.sizes.items()}})
+        full = {**values, **self.sizes}
+        return self.loss._fn(*(full[a] for a in self.loss.ARGS),
+                             *(fns[name] for name in self.loss.functions))
+
+    def __repr__(self):
+        lo, hi = self.interval
+        return (f"InterpolatedLoss(Theorem {self.theorem}, order=2, alpha_t in [{lo:g}, "
+                f"{hi:g}], {self.nodes} nodes, error {max(self.error.values()):.1e})")
 
 
 def _noise_overparameterized(alpha_t, nodes, **sizes):
