@@ -323,8 +323,9 @@ class ValidationRun:
         if self.scaling:
             text += "\n\n" + format_table(self.scaling)
         if self.not_covered:
-            text += ("\n\nNo order-2 theory yet (not validated at order 2): Figs. "
-                     + ", ".join(self.not_covered))
+            text += ("\n\nNo order-2 theory (not validated at order 2): Figs. "
+                     + ", ".join(self.not_covered) + " (Theorem 3, general Sigma; the "
+                     "README's 'Theorem 3 at order 2' gives the measured reasons)")
         if self.optimum:
             from .optimum import format_optimum
             text += ("\n\nOptimal alpha_t: the theories' argmin vs the simulated argmin "

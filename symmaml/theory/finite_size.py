@@ -127,7 +127,8 @@ def derive(theorem: str = "1") -> Derivation:
     key = str(theorem)
     if key not in _DERIVERS:
         raise ValueError(f"order=2 is derived for Theorems {', '.join(DERIVED_FOR)} only; "
-                         f"got theorem {theorem!r} (Theorem 3: order=1)")
+                         f"got theorem {theorem!r} (Theorem 3, general Sigma, has no order-2 "
+                         "theory: use order=1; the README's 'Theorem 3 at order 2' says why)")
     return _DERIVERS[key]()
 
 
