@@ -49,6 +49,9 @@ _TIGHT = 1e-13
 _NEWTON = 60
 #: largest accepted residual of the cDE, relative to n_v
 _TOLERANCE = 1e-9
+_EPS = np.finfo(float).eps
+#: the widest predicted bracket (in log nu_2) that replaces the bisections
+_WARM_WIDTH = 0.5
 
 
 def check_sizes(n_t, n_v, m, p):
@@ -148,32 +151,49 @@ def _G_inverse(q, a, w, p, om0, h_inf):
     """omega with 1 - G(omega) = q; NaN where q is at or above 1 - G(infinity) =
     1 - (mass of A's zero eigenvalues)/p.
 
-    H = 1 - G is increasing and concave in omega and decreasing and convex in 1/omega, so
-    Newton's method converges monotonically in omega from below the root and in 1/omega from
-    above it: each element iterates in the variable its start (``om0``, a warm start, else
-    the mean-field guess) calls for."""
+    H = 1 - G = sum_j w_j omega a_j / (1 + omega a_j) / p is increasing and concave in
+    omega and decreasing and convex in v = 1/omega, so from *any* point a Newton step in
+    omega lands below the root and a Newton step in v lands above it: every evaluation
+    narrows a bracket from both sides, quadratically near the root.  The bracket starts in
+    closed form (H <= omega sum(w a)/p; H >= h_inf - sum_{a > 0} w/a / (p omega)); while it
+    is wider than a factor 4 the next point is its geometric mean, else the Newton point of
+    the side the current point is on.  (Newton in omega alone crawled, up to 60 steps, where
+    the root lay in H's saturated range far above the start.)"""
     ok = (q > 0) & (q < h_inf * (1 - 1e-12))
     aa = a[:, None, :]
-    guess = q / (np.maximum(1.0 - q, 1e-300) * ((w * a).sum(-1)[:, None] / p))
-    om = np.where(ok, np.where(np.isfinite(om0) & (om0 > 0), om0, guess), 1.0)
-    below = None
-    frozen = ~ok
     wa = (w * a)[:, None, :]
+    s1 = wa.sum(-1) / p
+    pos = a > 0
+    s_inv = (np.where(pos, w / np.where(pos, a, 1.0), 0.0).sum(-1) / p)[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lo = np.where(ok, q / s1, 1.0)
+        hi = np.where(ok, s_inv / (h_inf - q), 1.0)
+        guess = q / (np.maximum(1.0 - q, 1e-300) * s1)
+    start = np.where(np.isfinite(om0) & (om0 > 0), om0, guess)
+    om = np.clip(np.where(ok & (start > 0), start, 1.0), lo, hi)
+    frozen = ~ok
     for _ in range(_NEWTON):
         d = 1.0 / (1.0 + om[..., None] * aa)
-        wad = wa * d
-        H = wad.sum(-1) * om / p
-        H_w = (wad * d).sum(-1) / p
-        f = H - q
-        if below is None:
-            below = f < 0
+        x = wa * d                              # w a / (1 + omega a)
+        f = x.sum(-1) * om / p - q
+        H_w = (x * d).sum(-1) / p               # dH / d omega
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            new = np.where(below, om - f / H_w, 1.0 / (1.0 / om + f / (H_w * om * om)))
-        new = np.where(ok & np.isfinite(new) & (new > 0), new, om)
-        # an element stops when its own step is negligible (never because of the others:
-        # a row's bits must not depend on the rows evaluated with it)
+            below = om - f / H_w                # a lower bound of the root (concavity)
+            v = 1.0 / om + f / (H_w * om * om)
+            above = np.where(v > 0, 1.0 / v, np.inf)   # an upper bound (convexity in 1/omega)
+        lo = np.where(frozen, lo, np.maximum(lo, np.where(np.isfinite(below), below, lo)))
+        hi = np.where(frozen, hi, np.minimum(hi, np.where(np.isnan(above), hi, above)))
+        lo = np.where(f < 0, np.maximum(lo, om), lo)
+        hi = np.where(f > 0, np.minimum(hi, om), hi)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            new = np.where(hi > 4.0 * lo, np.sqrt(lo * hi), np.where(f < 0, below, above))
+        new = np.where(np.isfinite(new) & (new >= lo) & (new <= hi), new, 0.5 * (lo + hi))
+        # an element stops at a rounding-level residual or bracket, or a negligible step
+        # (never because of the others: a row's bits must not depend on the rows evaluated
+        # with it)
+        frozen |= np.abs(f) <= 4 * _EPS * q          # om is the root: keep it
         new = np.where(frozen, om, new)
-        frozen |= np.abs(new - om) <= 4e-14 * om
+        frozen |= (hi - lo <= 4e-14 * lo) | (np.abs(new - om) <= 4e-14 * om)
         om = new
         if np.all(frozen):
             break
@@ -189,10 +209,15 @@ def _state(nu2, zeta, table, a, w, p, n_v, om0, h_inf):
     return st
 
 
-def _solve(table, zeta, a, w, p, n_v, h_inf, zscale):
+def _solve(table, zeta, a, w, p, n_v, h_inf, zscale, guess=None, width=None):
     """The subordinated cDE at the shifts ``zeta`` (A, M): bisection in log nu_2, then
     safeguarded secant steps; ValueError if the bracket does not hold the root or the
-    residual stays above the tolerance."""
+    residual stays above the tolerance.
+
+    ``guess``, ``width`` (A, M): a predicted log nu_2 (the previous levels' roots,
+    extrapolated) and a half-width.  Where [guess - width, guess + width] brackets the root,
+    that element skips the bisections and goes straight to the secant steps; the others
+    bisect the full bracket.  Either way an element's path depends on its own values only."""
     floor = table.zlo[:, None] if table.zlo is not None else 0.0
     lo = np.log(np.maximum(floor - zeta, 0.0) + 1e-13 * zscale[:, None])
     top = np.log(1e8 * zscale)[:, None] + np.zeros_like(zeta)
@@ -204,25 +229,45 @@ def _solve(table, zeta, a, w, p, n_v, h_inf, zscale):
         F = np.where(np.isnan(st["F"]), np.inf, st["F"])   # no omega: beyond G(inf)
         return F, st["om"]
 
-    f_lo, _ = F_at(lo, om_guess)
-    f_top, om_top = F_at(top, om_guess)
-    if not (np.all(f_lo < 0) and np.all(f_top > 0)):
-        raise ValueError("alpha_t: no bracket for the subordinated deterministic equivalent")
+    need = np.ones(zeta.shape, dtype=bool)       # elements that bisect the full bracket
+    if guess is not None:
+        g_lo = np.clip(guess - width, lo, top)
+        g_top = np.clip(guess + width, lo, top)
+        fg_lo, _ = F_at(g_lo, om_guess)
+        fg_top, omg_top = F_at(g_top, om_guess)
+        # a wide prediction is no better than the full bracket: the secant steps alone
+        # would not converge from it
+        need = ~((fg_lo < 0) & (fg_top > 0) & np.isfinite(fg_top) & (width <= _WARM_WIDTH))
+    if np.any(need):
+        f_lo, _ = F_at(lo, om_guess)
+        f_top, om_top = F_at(top, om_guess)
+        if not (np.all(f_lo[need] < 0) and np.all(f_top[need] > 0)):
+            raise ValueError("alpha_t: no bracket for the subordinated deterministic "
+                             "equivalent")
+    if guess is not None:
+        if np.any(need):
+            lo, f_lo = np.where(need, lo, g_lo), np.where(need, f_lo, fg_lo)
+            top, f_top = np.where(need, top, g_top), np.where(need, f_top, fg_top)
+            om_top = np.where(need, om_top, omg_top)
+        else:
+            lo, f_lo, top, f_top, om_top = g_lo, fg_lo, g_top, fg_top, omg_top
     om_cur = om_top
     best, f_best = top, f_top
 
-    def keep(l, f):
+    def keep(l, f, mask=True):
         nonlocal best, f_best
-        better = np.abs(f) < np.abs(f_best)
+        better = (np.abs(f) < np.abs(f_best)) & mask
         best, f_best = np.where(better, l, best), np.where(better, f, f_best)
 
-    for _ in range(_BISECTIONS):
+    for _ in range(_BISECTIONS if np.any(need) else 0):
         mid = 0.5 * (lo + top)
-        f, om_cur = F_at(mid, om_cur)
-        keep(mid, f)
-        up = f > 0
+        f, om_new = F_at(mid, om_cur)
+        om_cur = np.where(need, om_new, om_cur)
+        keep(mid, f, need)
+        up = (f > 0) & need
+        dn = (f <= 0) & need
         top, f_top = np.where(up, mid, top), np.where(up, f, f_top)
-        lo, f_lo = np.where(up, lo, mid), np.where(up, f_lo, f)
+        lo, f_lo = np.where(dn, mid, lo), np.where(dn, f, f_lo)
     # safeguarded secant steps on the true residuals (superlinear once inside the basin);
     # an element stops at its own convergence, never because of the others (a row's bits
     # must not depend on the rows evaluated with it)
@@ -282,8 +327,14 @@ def task_recursion(alpha_t, *, n_t, n_v, m, p, nodes: int = DEFAULT_NODES,
     zeta = np.exp(u)
     table, gvals = _Inverse(), 1.0 / zeta
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        prev = prev2 = None
         for _ in range(1, m):
-            st = _solve(table, zeta, a, w, p, n_v, h_inf, zscale)
+            guess = width = None
+            if prev2 is not None:           # the roots move smoothly from level to level
+                step = prev - prev2
+                guess, width = prev + step, 2.0 * np.abs(step) + 1e-3
+            st = _solve(table, zeta, a, w, p, n_v, h_inf, zscale, guess, width)
+            prev2, prev = prev, np.log(st["nu2"])
             D = eqs.woodbury_difference(st, st["nu2"], table(zeta)[0], st["g0"], st["g1"],
                                         st["g2"], p)
             gvals = gvals - D / p
