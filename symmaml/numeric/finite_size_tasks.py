@@ -15,8 +15,10 @@ matches at alpha_t = 0.  Per alpha_t:
   g', g'' enter the equations: a spline's second derivative is too rough, see the
   reference);
 * at each level and node zeta, the subordinated cDE is one equation in nu_2 (step 4):
-  bisection in log nu_2 then safeguarded secant steps; omega follows from
-  G(omega) = 1 - nu_2 g by monotone Newton steps (the spectral sum G has 13 terms);
+  bisection in log nu_2 then safeguarded secant steps, or secant steps alone inside a
+  narrow bracket predicted from the previous levels' roots; omega follows from
+  G(omega) = 1 - nu_2 g by Newton steps that bracket it from both sides (the spectral sum
+  G has 13 terms);
 * the lambda-derivatives at 0 by a one-sided five-point stencil on the last level (step 2).
 
 Vectorised over alpha_t (float64; the quadrature of W_t's exact expected spectrum is shared).
