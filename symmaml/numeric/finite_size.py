@@ -46,17 +46,16 @@ import numpy as np
 from ..stein import check_size
 from ..symbols import n_v as n_v_sym, p as p_sym
 from .lambdify import compile_expr
-from .finite_size_tasks import check_sizes as check_task_sizes, recursion_at_zero, task_recursion
+from .finite_size_tasks import (_G_inverse, check_sizes as check_task_sizes, recursion_at_zero,
+                                 task_recursion)
 from .spectral import DEFAULT_NODES, wishart_quadrature
 
 __all__ = ["overparameterized_noise", "FiniteSizeLoss", "InterpolatedLoss",
            "finite_size_loss", "BISECTIONS", "check_order2_sizes"]
 
-#: halvings of the bracket in log omega (it spans e^60) before the Illinois steps; the
-#: bracket of G = 1 - c needs fewer (it only has to stay inside)
+#: halvings of the bracket in log omega (it spans e^60) before the Illinois steps
 BISECTIONS = 24
 SECANT_STEPS = 8
-BRACKET_BISECTIONS = 30
 
 
 def _sums(omega, a, ell, w, p):
@@ -130,24 +129,16 @@ def overparameterized_noise(alpha_t, *, n_t: int, n_v: int, m: int, p: int,
     k = at / n_t
     ell = 1.0 - k[:, None] * lam
     a = ell * ell
-    def G_at(om):                         # G alone, for the bracket
-        return (w / (1.0 + om[:, None] * a)).sum(-1) / p
-
     if c < 1.0:
-        # omega_max: G(omega_max) = 1 - c, where T -> infinity
-        hi = np.ones_like(at)
-        for _ in range(200):
-            G = G_at(hi)
-            if np.all(G < 1.0 - c):
-                break
-            hi = np.where(G < 1.0 - c, hi, hi * 4.0)
-        else:
+        # omega_max: G(omega_max) = 1 - c, where T -> infinity (1 - G = c, inverted by the
+        # two-sided Newton bracket of the task recursion), then just inside: G > 1 - c
+        h_inf = 1.0 - (w * (a == 0)).sum(-1)[:, None] / p
+        root = _G_inverse(np.full((len(at), 1), c), a, w, p, np.full((len(at), 1), np.nan),
+                          h_inf)[:, 0]
+        if not np.all(np.isfinite(root)):
             raise ValueError("alpha_t: no bracket for the subordination equation (the "
                              "inner-loop matrix is nearly singular on too large a subspace)")
-        # only needs to stay inside: G > 1 - c at the lower end
-        lo, _ = _bisect_log(lambda x: G_at(np.exp(x)) < 1.0 - c, np.log(hi),
-                            BRACKET_BISECTIONS)
-        omega_max = np.exp(lo)
+        omega_max = root * (1.0 - 1e-8)
     else:
         # one task (c = 1): Q = I, T = omega; grow the bracket until F > 0
         omega_max = np.ones_like(at)
@@ -163,7 +154,7 @@ def overparameterized_noise(alpha_t, *, n_t: int, n_v: int, m: int, p: int,
 
     lo, top = _bisect_log(lambda x: F_at(x) > 0, np.log(omega_max), BISECTIONS)
     # F is smooth in log omega: a few Illinois (regula falsi) steps inside the bracket take
-    # it to float64 resolution
+    # it to float64 resolution (from a wider bracket they crawl: F has a pole at omega_max)
     f_lo, f_top = F_at(lo), F_at(top)
     for _ in range(SECANT_STEPS):
         with np.errstate(divide="ignore", invalid="ignore"):
