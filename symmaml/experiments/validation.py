@@ -51,7 +51,6 @@ recorded, not hidden) and ``"DISAGREE"``.
 """
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, field
 

@@ -83,3 +83,30 @@ def test_bad_input_names_the_argument():
         f(alpha_t=0.1, alpha_r=0.2, **dict(P, m=10.5))
     with pytest.raises(ValueError, match="delta_sq"):
         f(alpha_t=0.1, alpha_r=0.2, delta_sq=0.0, **P)
+
+
+@pytest.mark.parametrize("alpha_t", [-1.0, 0.3, 1.0, 5.0])
+def test_G_inverse_against_brentq_from_any_start(alpha_t):
+    """The two-sided Newton bracket inverts 1 - G(omega) = q to rounding level for q over
+    eight decades (up to the saturated end) and warm starts anywhere from 1e-8 to 1e8, where
+    the root is, and gives NaN at or beyond 1 - G(infinity)."""
+    from scipy.optimize import brentq
+    from symmaml.numeric.finite_size_tasks import _G_inverse
+    from symmaml.numeric.spectral import wishart_quadrature
+    p = 30
+    lam, w = wishart_quadrature(5, p, 12)
+    k = alpha_t / 5
+    a = ((1 - k * lam) ** 2)[None, :]
+    h_inf = 1 - (w * (a == 0)).sum(-1)[:, None] / p
+    rng = np.random.default_rng(7)
+    q = (h_inf[0, 0] * 10 ** rng.uniform(-8, -1e-6, 300))[None, :]
+    om0 = np.where(rng.random(q.shape) < 0.7, 10 ** rng.uniform(-8, 8, q.shape), np.nan)
+    got = _G_inverse(q, a, w, p, om0, h_inf)[0]
+
+    def H(om):
+        return float((w * om * a[0] / (1 + om * a[0])).sum() / p)
+    for qi, g in zip(q[0], got):
+        want = brentq(lambda lo: H(np.exp(lo)) - qi, -80, 80, xtol=1e-15, rtol=4 * EPS)
+        assert g == pytest.approx(np.exp(want), rel=1e-12)
+    out = _G_inverse(np.array([[h_inf[0, 0], 2.0]]), a, w, p, np.full((1, 2), np.nan), h_inf)
+    assert np.all(np.isnan(out))
