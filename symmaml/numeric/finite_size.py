@@ -72,6 +72,16 @@ def _sums(omega, a, ell, w, p):
             ((w1 * ell).sum(-1), -(w2 * ell).sum(-1), 2.0 * (w3 * ell).sum(-1)))
 
 
+def _sums_G(omega, a, w, p):
+    """The G sums of :func:`_sums` alone (the same operations, so the same bits)."""
+    d = 1.0 / (1.0 + omega[:, None] * a)
+    ad = a * d
+    w1 = w * d
+    w2 = w1 * ad
+    w3 = w2 * ad
+    return w1.sum(-1) / p, -w2.sum(-1) / p, 2.0 * w3.sum(-1) / p
+
+
 @lru_cache(maxsize=None)
 def _compiled():
     """The equations of :func:`symmaml.theory.finite_size.noise_equations`, compiled once:
@@ -83,10 +93,19 @@ def _compiled():
 
 
 def _evaluate(names, omega, a, ell, w, p, n_v, c):
-    (G, G1, G2), (U, U1, U2) = _sums(omega, a, ell, w, p)
+    if names == ("F",):
+        # F involves the G sums only: skip the U sums inside the root search
+        G, G1, G2 = _sums_G(omega, a, w, p)
+        U = U1 = U2 = G
+    else:
+        (G, G1, G2), (U, U1, U2) = _sums(omega, a, ell, w, p)
     fns = _compiled()
+    # the raw compiled functions: every input is already float64 here, and the wrapper's
+    # conversions cost more than the arithmetic inside the root search
+    c, n_v, p = float(c), float(n_v), float(p)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        return [np.asarray(fns[nm](omega, c, n_v, p, G, G1, G2, U, U1, U2), dtype=float)
+        return [np.broadcast_to(np.asarray(fns[nm].raw(omega, c, n_v, p, G, G1, G2, U, U1, U2),
+                                           dtype=float), omega.shape)
                 for nm in names]
 
 

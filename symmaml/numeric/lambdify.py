@@ -217,6 +217,13 @@ class CompiledExpr:
         self._fn = namespace["_compiled"]
         self._index = {n: i for i, n in enumerate(names)}
 
+    @property
+    def raw(self):
+        """The generated function itself (positional arrays in ``args`` order), without the
+        argument conversion, broadcasting and finiteness checks of a call: for inner loops
+        that already hold float64 arrays of the backend (e.g. a root search)."""
+        return self._fn
+
     # -- calling -----------------------------------------------------------------
     def _collect(self, values, kwargs):
         n = len(self.args)

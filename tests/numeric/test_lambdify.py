@@ -230,3 +230,13 @@ def test_grid_axes_in_keyword_order():
         grid(f, alpha_r=[0.0], alpha_t=[0.0], sigma=1.0, beta=2.0)
     with pytest.raises(ValueError, match="1-D"):
         grid(f, alpha_r=np.zeros((2, 2)), alpha_t=[0.0], sigma=1.0)
+
+
+def test_raw_is_the_generated_function():
+    """``raw`` skips the call's conversions and checks, not the arithmetic: on float64
+    arrays it gives the call's bits."""
+    x, y = sympy.symbols("x y")
+    f = compile_expr(sympy.exp(x) / (1 + y ** 2) - x * y, [x, y])
+    a = np.linspace(-2.0, 2.0, 11)
+    b = np.linspace(0.5, 3.0, 11)
+    assert np.array_equal(f.raw(a, b), f(a, b))
