@@ -46,7 +46,7 @@ import numpy as np
 from ..stein import check_size
 from ..symbols import n_v as n_v_sym, p as p_sym
 from .lambdify import compile_expr
-from .finite_size_tasks import (_G_inverse, check_sizes as check_task_sizes, recursion_at_zero,
+from .finite_size_tasks import (G_inverse, check_sizes as check_task_sizes, recursion_at_zero,
                                  task_recursion)
 from .spectral import DEFAULT_NODES, wishart_quadrature
 
@@ -152,7 +152,7 @@ def overparameterized_noise(alpha_t, *, n_t: int, n_v: int, m: int, p: int,
         # omega_max: G(omega_max) = 1 - c, where T -> infinity (1 - G = c, inverted by the
         # two-sided Newton bracket of the task recursion), then just inside: G > 1 - c
         h_inf = 1.0 - (w * (a == 0)).sum(-1)[:, None] / p
-        root = _G_inverse(np.full((len(at), 1), c), a, w, p, np.full((len(at), 1), np.nan),
+        root = G_inverse(np.full((len(at), 1), c), a, w, p, np.full((len(at), 1), np.nan),
                           h_inf)[:, 0]
         if not np.all(np.isfinite(root)):
             raise ValueError("alpha_t: no bracket for the subordination equation (the "

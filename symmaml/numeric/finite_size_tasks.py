@@ -37,7 +37,8 @@ from ..stein import check_size
 from ..theory import finite_size_tasks as eqs
 from .spectral import DEFAULT_NODES, wishart_quadrature
 
-__all__ = ["task_recursion", "recursion_at_zero", "CHEB_NODES", "DECADES", "check_sizes"]
+__all__ = ["task_recursion", "recursion_at_zero", "CHEB_NODES", "DECADES", "check_sizes",
+           "G_inverse"]
 
 #: Chebyshev nodes of each level's table of log(zeta g) against log zeta
 CHEB_NODES = 100
@@ -143,13 +144,13 @@ class _Inverse:
 
 def _G_derivatives(om, a, w, p):
     """G's first two omega-derivatives (G = Tr (I + omega A^2)^-1 / p); om (A, M), a (A, K).
-    (1 - G itself is ``nu_2 g`` by construction, and :func:`_G_inverse` sums it.)"""
+    (1 - G itself is ``nu_2 g`` by construction, and :func:`G_inverse` sums it.)"""
     d = 1.0 / (1.0 + om[..., None] * a[:, None, :])
     wad = w * a[:, None, :] * d * d
     return -wad.sum(-1) / p, 2.0 * (wad * a[:, None, :] * d).sum(-1) / p
 
 
-def _G_inverse(q, a, w, p, om0, h_inf):
+def G_inverse(q, a, w, p, om0, h_inf):
     """omega with 1 - G(omega) = q; NaN where q is at or above 1 - G(infinity) =
     1 - (mass of A's zero eigenvalues)/p.
 
@@ -204,7 +205,7 @@ def _G_inverse(q, a, w, p, om0, h_inf):
 
 def _state(nu2, zeta, table, a, w, p, n_v, om0, h_inf):
     g0, g1, g2 = table(zeta + nu2)
-    om = _G_inverse(nu2 * g0, a, w, p, om0, h_inf)
+    om = G_inverse(nu2 * g0, a, w, p, om0, h_inf)
     G_w, G_ww = _G_derivatives(om, a, w, p)
     st = eqs.subordinated_cde(nu2, om, G_w, G_ww, g0, g1, g2, p, n_v)
     st.update(nu2=nu2, om=om, g0=g0, g1=g1, g2=g2)

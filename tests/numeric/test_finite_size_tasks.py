@@ -91,7 +91,7 @@ def test_G_inverse_against_brentq_from_any_start(alpha_t):
     eight decades (up to the saturated end) and warm starts anywhere from 1e-8 to 1e8, where
     the root is, and gives NaN at or beyond 1 - G(infinity)."""
     from scipy.optimize import brentq
-    from symmaml.numeric.finite_size_tasks import _G_inverse
+    from symmaml.numeric.finite_size_tasks import G_inverse
     from symmaml.numeric.spectral import wishart_quadrature
     p = 30
     lam, w = wishart_quadrature(5, p, 12)
@@ -101,12 +101,12 @@ def test_G_inverse_against_brentq_from_any_start(alpha_t):
     rng = np.random.default_rng(7)
     q = (h_inf[0, 0] * 10 ** rng.uniform(-8, -1e-6, 300))[None, :]
     om0 = np.where(rng.random(q.shape) < 0.7, 10 ** rng.uniform(-8, 8, q.shape), np.nan)
-    got = _G_inverse(q, a, w, p, om0, h_inf)[0]
+    got = G_inverse(q, a, w, p, om0, h_inf)[0]
 
     def H(om):
         return float((w * om * a[0] / (1 + om * a[0])).sum() / p)
     for qi, g in zip(q[0], got):
         want = brentq(lambda lo: H(np.exp(lo)) - qi, -80, 80, xtol=1e-15, rtol=4 * EPS)
         assert g == pytest.approx(np.exp(want), rel=1e-12)
-    out = _G_inverse(np.array([[h_inf[0, 0], 2.0]]), a, w, p, np.full((1, 2), np.nan), h_inf)
+    out = G_inverse(np.array([[h_inf[0, 0], 2.0]]), a, w, p, np.full((1, 2), np.nan), h_inf)
     assert np.all(np.isnan(out))
