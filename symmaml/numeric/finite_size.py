@@ -58,14 +58,19 @@ BISECTIONS = 24
 SECANT_STEPS = 8
 
 
+def _weights(omega, a, w):
+    """w d, w a d^2, w a^2 d^3 with d = 1/(1 + omega a): the terms of the spectral sums."""
+    d = 1.0 / (1.0 + omega[:, None] * a)
+    ad = a * d
+    w1 = w * d
+    w2 = w1 * ad
+    return w1, w2, w2 * ad
+
+
 def _sums(omega, a, ell, w, p):
     """The spectral sums :data:`symmaml.theory.finite_size.SUMS` at ``omega`` (shape (A,)),
     nodes along the last axis of ``a``, ``ell`` (shape (A, K)) with weights ``w``."""
-    d = 1.0 / (1.0 + omega[:, None] * a)
-    ad = a * d
-    w1 = w * d                            # w d, w a d^2, w a^2 d^3
-    w2 = w1 * ad
-    w3 = w2 * ad
+    w1, w2, w3 = _weights(omega, a, w)
     # row sums, not BLAS products: a row's result must not depend on how many rows there
     # are (same bits whatever the chunking of alpha_t)
     return ((w1.sum(-1) / p, -w2.sum(-1) / p, 2.0 * w3.sum(-1) / p),
@@ -74,11 +79,7 @@ def _sums(omega, a, ell, w, p):
 
 def _sums_G(omega, a, w, p):
     """The G sums of :func:`_sums` alone (the same operations, so the same bits)."""
-    d = 1.0 / (1.0 + omega[:, None] * a)
-    ad = a * d
-    w1 = w * d
-    w2 = w1 * ad
-    w3 = w2 * ad
+    w1, w2, w3 = _weights(omega, a, w)
     return w1.sum(-1) / p, -w2.sum(-1) / p, 2.0 * w3.sum(-1) / p
 
 

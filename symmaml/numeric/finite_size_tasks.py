@@ -184,8 +184,9 @@ def G_inverse(q, a, w, p, om0, h_inf):
             below = om - f / H_w                # a lower bound of the root (concavity)
             v = 1.0 / om + f / (H_w * om * om)
             above = np.where(v > 0, 1.0 / v, np.inf)   # an upper bound (convexity in 1/omega)
-        lo = np.where(frozen, lo, np.maximum(lo, np.where(np.isfinite(below), below, lo)))
-        hi = np.where(frozen, hi, np.minimum(hi, np.where(np.isnan(above), hi, above)))
+        # (a frozen element's bracket may keep narrowing: its point no longer moves)
+        lo = np.maximum(lo, np.where(np.isfinite(below), below, lo))
+        hi = np.minimum(hi, np.where(np.isnan(above), hi, above))
         lo = np.where(f < 0, np.maximum(lo, om), lo)
         hi = np.where(f > 0, np.minimum(hi, om), hi)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
