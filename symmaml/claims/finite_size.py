@@ -12,7 +12,7 @@ from __future__ import annotations
 from sympy import cancel
 from sympy.core.function import AppliedUndef
 
-from ..symbols import delta_sq, m, n_v, nu, p, sigma
+from ..symbols import delta_sq, m, n_r, n_v, nu, p, sigma
 from .base import Claim
 
 __all__ = ["CLAIMS"]
@@ -79,6 +79,24 @@ def _delta_paper():
     return theory.derivation(1).extras["E_d_sq"].subs({nu: 0, sigma: 0})
 
 
+def _optimal_alpha_r_derived(theorem):
+    """The order-2 optimum over alpha_r (theory.optimal_alpha_r(theorem, order=2)); raises
+    if its proof (convexity, 0 < alpha_r* < 1/(1 + (p+1)/n_r)) does not hold."""
+    from .. import theory
+    value, proof = theory.optimal_alpha_r(theorem, order=2)
+    if not proof.holds:
+        raise AssertionError("the order-2 optimal alpha_r's proof does not hold")
+    return value
+
+
+def _optimal_alpha_r_typed(theorem):
+    """The vertex of Eq. 65 in alpha_r, typed in: n_r (E + nu^2) / ((n_r + p + 1)(E + nu^2)
+    + p sigma^2), at the order-2 E = E|omega* - w0|^2."""
+    from .. import theory
+    E = theory.derivation(theorem, order=2).extras["E_d_sq"]
+    return n_r * (E + nu ** 2) / ((n_r + p + 1) * (E + nu ** 2) + p * sigma ** 2)
+
+
 CLAIMS: list[Claim] = [
     Claim("FS-1", _SECTION, "the order-2 Theorem 1 is exact at alpha_t = 0: its E|omega* - w0|^2 "
           "is the finite-sample (inverse-Wishart) value",
@@ -93,4 +111,12 @@ CLAIMS: list[Claim] = [
     Claim("FS-4", _SECTION, "the order-2 Theorem 2 (p < n_v m) is exact at alpha_t = 0: its "
           "E|omega* - w0|^2 is the finite-sample (inverse-Wishart) value",
           derived=_alpha0_error_derived_2, printed=_alpha0_error_classical_2),
+    Claim("FS-5", _SECTION, "the order-2 Theorem 1's optimal alpha_r is n_r (E + nu^2) / "
+          "((n_r + p + 1)(E + nu^2) + p sigma^2) at its E = E|omega* - w0|^2, in "
+          "(0, 1/(1 + (p+1)/n_r))", derived=lambda: _optimal_alpha_r_derived(1),
+          printed=lambda: _optimal_alpha_r_typed(1)),
+    Claim("FS-6", _SECTION, "the order-2 Theorem 2's optimal alpha_r is n_r (E + nu^2) / "
+          "((n_r + p + 1)(E + nu^2) + p sigma^2) at its E = E|omega* - w0|^2, in "
+          "(0, 1/(1 + (p+1)/n_r))", derived=lambda: _optimal_alpha_r_derived(2),
+          printed=lambda: _optimal_alpha_r_typed(2)),
 ]

@@ -98,7 +98,10 @@ def theory_optimum(name, lo: float | None = None, hi: float | None = None, order
     ``"closed form"`` (optimal alpha_r of Theorems 1-2, :func:`symmaml.theory.optimal_alpha_r`)
     or ``"numeric"`` (grid scan + bounded Brent on the theory curve; Theorem 3, and
     alpha_t of Theorem 2).  ``alpha`` is None when the minimum over [lo, hi] lies at an
-    end of the interval.  ``order=2``: of the finite-size theory (always numeric).
+    end of the interval.  ``order=2``: of the finite-size theory -- over alpha_t numeric
+    (:meth:`symmaml.numeric.finite_size.FiniteSizeLoss.argmin_alpha_t`: the interpolated
+    loss, dL/d alpha_t solved on it), over alpha_r closed form
+    (:meth:`~symmaml.numeric.finite_size.FiniteSizeLoss.optimal_alpha_r`).
     """
     fig = name if isinstance(name, Figure) else _spec(name)
     lo = min(fig.alphas) if lo is None else float(lo)
@@ -120,21 +123,21 @@ def theory_optimum(name, lo: float | None = None, hi: float | None = None, order
             f = derived_function(key, "alpha_t_minimum")
             x, how = float(f(n_t=P["n_t"], p=P["p"])), "Eq. 8"
     if x is None and order == 2:
-        # the order-2 loss of Theorem 2 costs ~0.1 s per alpha_t: scan the coarse grid of
-        # its curve, narrow the bracket twice with vectorised 9-point grids, then the
-        # vertex of the parabola through the best three points
-        g = np.linspace(lo, hi, ORDER2_CURVE)
-        vals = fn(g)
-        i = int(np.argmin(vals))
-        if i in (0, g.size - 1):
-            return None, float(vals[i]), "numeric (minimum at the edge)"
-        for _ in range(2):
-            g = np.linspace(g[i - 1], g[i + 1], 9)
-            vals = fn(g)
-            i = min(max(int(np.argmin(vals)), 1), g.size - 2)
-        c2, c1, _ = np.polyfit(g[i - 1:i + 2], vals[i - 1:i + 2], 2)
-        x = float(np.clip(-c1 / (2 * c2), g[i - 1], g[i + 1])) if c2 > 0 else float(g[i])
-        how = "numeric"
+        # the order-2 loss is not closed-form in alpha_t: its interpolant on [lo, hi]
+        # (adaptive Chebyshev series, built once) is scanned and dL/d alpha_t solved on it;
+        # over alpha_r its optimum is closed-form (Eq. 65 is quadratic in alpha_r)
+        from ..numeric.losses import loss_function
+        f2 = loss_function(fig.theorem, order=2)
+        kw = {k: P[k] for k in ("n_t", "n_v", "n_r", "m", "p", "sigma", "nu")}
+        if "delta_sq" in f2.ARGS:
+            kw["delta_sq"] = fig.delta_sq
+        if fig.sweep == "alpha_t":
+            x, y = f2.argmin_alpha_t((lo, hi), alpha_r=fig.fixed, **kw)
+            if x is None:
+                return None, y, "numeric (minimum at the edge)"
+            how = "numeric"
+        else:
+            x, how = float(f2.optimal_alpha_r(alpha_t=fig.fixed, **kw)), "closed form"
     if x is None:
         from scipy.optimize import minimize_scalar
         g = np.linspace(lo, hi, 2001)

@@ -220,8 +220,11 @@ class FiniteSizeLoss:
         for app in d.result.atoms(AppliedUndef):
             at0 = app.args[0] != alpha_t
             names[app] = Symbol(app.func.__name__ + ("_0" if at0 else ""))
+        self._names = names
         self.expr = d.result.subs(names)
         self.functions = tuple(sorted(str(v) for v in names.values()))
+        self._derived: dict = {}
+        self._interpolants: dict = {}
         free = {x.name for x in self.expr.free_symbols}
         self.ARGS = ("alpha_t", "alpha_r", "n_t", "n_v", "n_r", "m", "p", "sigma", "nu") + \
             (("delta_sq",) if "delta_sq" in free else ())
@@ -250,6 +253,70 @@ class FiniteSizeLoss:
         fns = self.noise(uniq, **sizes)
         extra = [fns[name][inv].reshape(at.shape) for name in self.functions]
         return self._fn(*(values[a] for a in self.ARGS), *extra)
+
+    def _compiled(self, key):
+        """Compiled expressions derived from the loss, built on first use: ``"alpha_r*"``
+        (the closed-form optimum over alpha_r) and ``"d/alpha_t"`` (the partial derivatives
+        of the loss in alpha_t and in each undefined function of alpha_t)."""
+        if key not in self._derived:
+            from sympy import Symbol, diff
+            from ..theory.optima import optimal_alpha_r
+            syms = {x.name: x for x in self.expr.free_symbols}
+            args = [syms.get(a, Symbol(a)) for a in self.ARGS + self.functions]
+            if key == "alpha_r*":
+                value = optimal_alpha_r(self.theorem, order=2)[0].subs(self._names)
+                self._derived[key] = compile_expr(value, [a for a in args
+                                                          if str(a) != "alpha_r"])
+            else:
+                moving = tuple(f for f in self.functions if not f.endswith("_0"))
+                at = syms.get("alpha_t", args[self.ARGS.index("alpha_t")])
+                parts = [diff(self.expr, at)] + [diff(self.expr, syms[f]) for f in moving]
+                self._derived[key] = (moving, [compile_expr(e, args) for e in parts])
+        return self._derived[key]
+
+    def optimal_alpha_r(self, **values):
+        """The order-2 loss's minimiser over alpha_r at the given alpha_t (array), sizes,
+        sigma, nu (delta_sq for Theorem 1): the closed form of
+        ``theory.optimal_alpha_r(theorem, order=2)`` (the argmin of Eq. 65, quadratic in
+        alpha_r) at the evaluated undefined functions.  ValueError if the order-2
+        E|omega* - w0|^2 is not positive there (the closed form's proof needs it)."""
+        from ..theory.regime import check_arrays
+        args = tuple(a for a in self.ARGS if a != "alpha_r")
+        missing = [a for a in args if a not in values]
+        unknown = [k for k in values if k not in args]
+        if missing or unknown:
+            raise ValueError(f"optimal alpha_r of the order-2 Theorem {self.theorem}: missing "
+                             f"{missing}, unknown {unknown}; arguments: {list(args)}")
+        sizes = self._sizes(values)
+        check_arrays(self.theorem, {k: np.asarray(v) for k, v in values.items()})
+        at = np.asarray(values["alpha_t"], dtype=float)
+        uniq, inv = np.unique(at.reshape(-1), return_inverse=True)
+        fns = self.noise(uniq, **sizes)
+        extra = [fns[name][inv].reshape(at.shape) for name in self.functions]
+        out = np.asarray(self._compiled("alpha_r*")(*(values[a] for a in args), *extra))
+        upper = 1.0 / (1.0 + (sizes["p"] + 1.0) / sizes["n_r"])
+        if not np.all((out > 0) & (out < upper)):
+            raise ValueError("alpha_t: the order-2 E|omega* - w0|^2 is not positive here, so "
+                             "its optimal alpha_r is not in (0, 1/(1 + (p+1)/n_r))")
+        return out
+
+    def argmin_alpha_t(self, alpha_t, *, tol: float = 1e-7, **values):
+        """The minimiser over alpha_t in the interval ``alpha_t = (lo, hi)`` at scalar values
+        of the other arguments (sizes, alpha_r, sigma, nu, delta_sq): ``(alpha, loss)``, with
+        ``alpha`` None where the minimum over the interval lies at one of its ends.  Uses the
+        interpolated loss (:meth:`interpolated`, built once per sizes, interval and ``tol``
+        and kept): :meth:`InterpolatedLoss.argmin_alpha_t`."""
+        sizes = {k: values.pop(k) for k in self.SIZES if k in values}
+        missing = [k for k in self.SIZES if k not in sizes]
+        if missing:
+            raise ValueError(f"argmin_alpha_t of the order-2 Theorem {self.theorem}: sizes "
+                             f"missing {missing}; sizes: {list(self.SIZES)}")
+        key = (tuple(sorted(self._sizes(sizes).items())), tuple(map(float, alpha_t)), tol)
+        if key not in self._interpolants:
+            if len(self._interpolants) >= 16:
+                self._interpolants.pop(next(iter(self._interpolants)))
+            self._interpolants[key] = self.interpolated(alpha_t, tol=tol, **sizes)
+        return self._interpolants[key].argmin_alpha_t(**values)
 
     def _sizes(self, values) -> dict:
         sizes = {}
@@ -310,21 +377,92 @@ class InterpolatedLoss:
         self.error = series.error
 
     def __call__(self, **values):
-        from ..theory.regime import check_arrays
+        self._check(values)
+        at = np.asarray(values["alpha_t"], dtype=float)
+        fns = self.series(at, name="alpha_t")
+        full = {**values, **self.sizes}
+        return self.loss._fn(*(full[a] for a in self.loss.ARGS),
+                             *(fns[name] for name in self.loss.functions))
+
+    def derivative(self, **values):
+        """dL/d alpha_t at the same keywords as a call: the compiled partial derivatives of
+        the loss (in alpha_t and in each undefined function of alpha_t) combined with the
+        derivatives of the interpolating series (:meth:`ChebyshevSeries.derivative`; its
+        estimated error is ``derivative_error``)."""
+        self._check(values)
+        at = np.asarray(values["alpha_t"], dtype=float)
+        fns = self.series(at, name="alpha_t")
+        dfns = self._dseries(at, name="alpha_t")
+        moving, parts = self.loss._compiled("d/alpha_t")
+        full = {**values, **self.sizes}
+        args = [full[a] for a in self.loss.ARGS] + [fns[name] for name in self.loss.functions]
+        out = parts[0](*args)
+        for name, part in zip(moving, parts[1:]):
+            out = out + part(*args) * dfns[name]
+        return out
+
+    @property
+    def _dseries(self):
+        if not hasattr(self, "_dseries_cache"):
+            self._dseries_cache = self.series.derivative()
+        return self._dseries_cache
+
+    @property
+    def derivative_error(self) -> dict:
+        """Estimated relative errors of the undefined functions' derivatives."""
+        return self._dseries.error
+
+    def argmin_alpha_t(self, grid: int = 2049, **values):
+        """The minimiser over alpha_t in ``interval`` at scalar values of alpha_r, sigma,
+        nu (delta_sq): ``(alpha, loss)``, ``loss`` evaluated directly (not interpolated);
+        ``alpha`` is None where the minimum over the interval lies at one of its ends.  The interpolated loss is scanned on ``grid``
+        points, then dL/d alpha_t (:meth:`derivative`) is solved between the best point's
+        neighbours (Brent); if it does not change sign there, the bounded scalar
+        minimisation of the loss itself is used."""
+        from scipy.optimize import brentq, minimize_scalar
+        if "alpha_t" in values:
+            raise ValueError("argmin_alpha_t: alpha_t is the variable; give the other "
+                             f"arguments only ({[a for a in self.ARGS if a != 'alpha_t']})")
+        for k, v in values.items():
+            if np.ndim(v):
+                raise ValueError(f"{k} must be a scalar here, got an array of shape "
+                                 f"{np.shape(v)}")
+        lo, hi = self.interval
+        g = np.linspace(lo, hi, int(grid))
+        vals = np.asarray(self(alpha_t=g, **values), dtype=float)
+        i = int(np.argmin(vals))
+
+        def direct(a):             # the loss itself (not interpolated) at the answer
+            return float(np.asarray(self.loss(alpha_t=np.array([a]), **values,
+                                              **self.sizes)).reshape(-1)[0])
+
+        if i in (0, g.size - 1):
+            return None, direct(g[i])
+
+        def dL(a):
+            return float(self.derivative(alpha_t=np.array(a), **values))
+
+        a, b = g[i - 1], g[i + 1]
+        fa, fb = dL(a), dL(b)
+        if fa < 0 < fb:
+            x = brentq(dL, a, b, xtol=1e-14, rtol=4 * np.finfo(float).eps)
+        else:
+            x = minimize_scalar(lambda t: float(self(alpha_t=np.array(t), **values)),
+                                bounds=(a, b), method="bounded",
+                                options={"xatol": 1e-12}).x
+        return float(x), direct(float(x))
+
+    def _check(self, values):
         missing = [a for a in self.ARGS if a not in values]
         unknown = [k for k in values if k not in self.ARGS]
         if missing or unknown:
             raise ValueError(f"interpolated order-2 loss of Theorem {self.theorem}: missing "
                              f"{missing}, unknown {unknown}; arguments: {list(self.ARGS)} "
                              f"(sizes fixed at {self.sizes})")
-        at = np.asarray(values["alpha_t"], dtype=float)
-        fns = self.series(at, name="alpha_t")
+        from ..theory.regime import check_arrays
         check_arrays(self.theorem, {**{k: np.asarray(v) for k, v in values.items()
                                        if k != "alpha_r"},
                                     **{k: np.asarray(v) for k, v in self.sizes.items()}})
-        full = {**values, **self.sizes}
-        return self.loss._fn(*(full[a] for a in self.loss.ARGS),
-                             *(fns[name] for name in self.loss.functions))
 
     def __repr__(self):
         lo, hi = self.interval

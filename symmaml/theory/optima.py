@@ -27,11 +27,12 @@ __all__ = ["expand_traces", "optimal_alpha_r", "alpha_t_extrema", "dloss_dalpha_
            "argmin_alpha_t", "phase", "Proof", "is_positive"]
 
 
-def optimal_alpha_r(theorem):
+def optimal_alpha_r(theorem, order=1):
     """Closed-form argmin over alpha_r, and (Theorems 1-2, Eqs. 5 and 9) a proof that it
     lies in (0, 1/(1 + (p+1)/n_r)); Theorem 3 (Eq. 14) has no proof.  Returns
-    ``(value, proof or None)``: :meth:`Theorem.optimal_alpha_r` (cached)."""
-    return _lookup(theorem).optimal_alpha_r()
+    ``(value, proof or None)``: :meth:`Theorem.optimal_alpha_r` (cached).  ``order=2``
+    (Theorems 1-2): of the finite-size theory, in its undefined functions."""
+    return _lookup(theorem).optimal_alpha_r(order)
 
 
 def alpha_t_extrema(theorem=1):

@@ -36,11 +36,11 @@ from functools import lru_cache
 import mpmath
 from sympy import Poly, Symbol, Trace, cancel, diff, factor, factor_list, lambdify, sqrt, sympify
 
-from ..symbols import alpha_r, alpha_t, delta_sq, n_r, p, sigma
+from ..symbols import alpha_r, alpha_t, delta_sq, sigma
 from . import finite_size as _finite_size, regime as _regime, steps as _steps
 from . import theorem1 as _theorem1, theorem2 as _theorem2, theorem3 as _theorem3
 from .algebra import Proof, expand_traces, is_positive, quadratic_argmin
-from .common import E_d_sq, test_average
+from .common import E_d_sq, optimal_alpha_r_generic
 from .derivation import Derivation
 from .regime import REGIMES, check_values
 
@@ -222,8 +222,9 @@ class Theorem:
         return Proof(f"Theorem {self.key}: dL/d alpha_t(0) at K_t steps = K_t x its one-step "
                      f"value (K_r = {steps_r})", tuple(lines), bool(ok))
 
-    def optimal_alpha_r(self):
-        """The closed-form argmin over alpha_r: ``(value, proof or None)``."""
+    def optimal_alpha_r(self, order=1):
+        """The closed-form argmin over alpha_r: ``(value, proof or None)``; ``order=2``: of
+        the finite-size theory (Theorems 1-2)."""
         raise NotImplementedError
 
     def alpha_t_extrema(self):
@@ -285,30 +286,21 @@ class IsotropicTheorem(Theorem):
     (Eq. 65) at the theorem's E|omega* - w0|^2 (Eq. 79 or Eq. 85)."""
 
     @lru_cache(maxsize=None)
-    def optimal_alpha_r(self):
+    def optimal_alpha_r(self, order=1):
         """Closed-form argmin over alpha_r and a proof that it lies in (0, 1/(1 + (p+1)/n_r))
         (Section 5.1).  Returns ``(value, proof)``.
 
         The loss is quadratic in alpha_r; only the exact test average (Eq. 65) depends on
         alpha_r, so the optimum is found there for any E|omega* - w0|^2 and the theorem's
-        value (Eq. 79 or Eq. 85) is substituted."""
-        L65 = test_average(False)
-        generic = cancel(quadratic_argmin(L65, alpha_r))
-        value = generic.subs(E_d_sq, self.derivation().extras["E_d_sq"])
-        upper = 1 / (1 + (p + 1) / n_r)
-        gap = cancel(upper - generic)
-        extra = (E_d_sq,)
-        curvature = cancel(diff(L65, alpha_r, 2))
-        steps = (
-            f"d^2L/d alpha_r^2 = {factor(curvature)} > 0 (convex, unique minimum): "
-            f"{is_positive(curvature, extra)}",
-            f"alpha_r* = {factor(generic)} for any E|omega* - w0|^2 = E_d_sq > 0",
-            f"alpha_r* > 0: {is_positive(generic, extra)}",
-            f"1/(1 + (p+1)/n_r) - alpha_r* = {factor(gap)} > 0: {is_positive(gap, extra)}",
-            f"Theorem {self.key}'s E|omega* - w0|^2 is substituted for E_d_sq",
-        )
-        holds = (is_positive(curvature, extra) and is_positive(generic, extra)
-                 and is_positive(gap, extra))
+        value (Eq. 79 or Eq. 85) is substituted.  ``order=2``: the finite-size theory's
+        E|omega* - w0|^2 (undefined functions of alpha_t and the sizes: evaluated by
+        ``symmaml.numeric.loss_function(theorem, order=2).optimal_alpha_r``); the proof
+        holds for it wherever that value is positive, which the numeric layer checks."""
+        generic, steps, holds = optimal_alpha_r_generic()
+        order = _finite_size.check_order(order)
+        value = generic.subs(E_d_sq, self.derivation(order=order).extras["E_d_sq"])
+        which = "the order-2" if order == 2 else f"Theorem {self.key}'s"
+        steps = steps + (f"{which} E|omega* - w0|^2 is substituted for E_d_sq",)
         return value, Proof("0 < alpha_r* < 1/(1 + (p+1)/n_r)", steps, bool(holds))
 
     def steps_phase(self, steps_t: int, steps_r: int = 1) -> Proof:
@@ -448,9 +440,12 @@ class Theorem3(Theorem):
         return factor(cancel(expand_traces(diff(L, alpha_t).subs(alpha_t, 0))))
 
     @lru_cache(maxsize=None)
-    def optimal_alpha_r(self):
+    def optimal_alpha_r(self, order=1):
         """Closed-form argmin of Eq. 14 over alpha_r (it is quadratic there): ``(value,
-        None)``; no positivity proof, the optimum depends on Sigma, Sigma_w, F."""
+        None)``; no positivity proof, the optimum depends on Sigma, Sigma_w, F.  No order 2
+        (ValueError, as for :meth:`loss`)."""
+        if _finite_size.check_order(order) == 2:
+            _finite_size.derive(self.key)            # raises: Theorem 3 has no order 2
         return quadratic_argmin(self.expand_traces(self.loss()), alpha_r), None
 
     def steps_phase(self, steps_t: int, steps_r: int = 1) -> Proof:
