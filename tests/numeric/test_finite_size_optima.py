@@ -115,6 +115,8 @@ def test_bad_input():
         il.argmin_alpha_t(**dict(FIG2_REST, sigma=np.array([1.0, 2.0])))
     with pytest.raises(ValueError, match="missing"):
         il.derivative(alpha_t=0.1, alpha_r=0.2, sigma=1.0)
+    with pytest.raises(ValueError, match="alpha_t must be an interval"):
+        f.argmin_alpha_t(0.5, **FIG2, **FIG2_REST)
     with pytest.raises(ValueError, match="sizes missing"):
         f.argmin_alpha_t((-1.0, 1.0), n_t=30, **FIG2_REST)
     with pytest.raises(ValueError, match="missing"):
