@@ -313,12 +313,17 @@ def _trace_K(st, K, a, w):
 
 
 def task_recursion(alpha_t, *, n_t, n_v, m, p, nodes: int = DEFAULT_NODES,
-                   cheb: int = CHEB_NODES):
+                   cheb: int = CHEB_NODES, rule=None):
     """(R_sigma, R_nu) of the task recursion (module doc) at ``alpha_t`` (1-D array),
-    unmatched.  Sizes are checked by :func:`check_sizes`."""
+    unmatched.  Sizes are checked by :func:`check_sizes`.
+
+    ``rule``: ``(lam, w)``, a spectrum of W_t to use instead of its exact expected one
+    (step 6's quadrature): nodes lam >= 0 with multiplicities w > 0 summing to p -- e.g. one
+    W_t's eigenvalues with w = 1, for the theory of tasks that all share that spectrum
+    (``scripts/spectrum_average_probe.py``)."""
     n_t, n_v, m, p = check_sizes(n_t, n_v, m, p)
     at = np.asarray(alpha_t, dtype=float).reshape(-1)
-    lam, w = wishart_quadrature(n_t, p, nodes)
+    lam, w = wishart_quadrature(n_t, p, nodes) if rule is None else _check_rule(rule, p)
     k = at / n_t
     ell = 1.0 - k[:, None] * lam
     a = ell * ell
@@ -363,6 +368,21 @@ def task_recursion(alpha_t, *, n_t, n_v, m, p, nodes: int = DEFAULT_NODES,
     if not (np.all(np.isfinite(R_sigma)) and np.all(np.isfinite(R_nu))):
         raise ValueError("alpha_t: the finite-size noise factors are not finite here")
     return R_sigma, R_nu
+
+
+def _check_rule(rule, p):
+    """``rule`` = (lam, w) as float arrays; ValueError naming ``rule`` unless lam >= 0,
+    w > 0 (same length, finite) and sum(w) = p."""
+    try:
+        lam, w = (np.asarray(x, dtype=float).reshape(-1) for x in rule)
+    except (TypeError, ValueError):
+        raise ValueError(f"rule must be a pair (lam, w) of arrays, got {rule!r}") from None
+    if not (lam.size and lam.shape == w.shape and np.all(np.isfinite(lam))
+            and np.all(np.isfinite(w)) and np.all(lam >= 0) and np.all(w > 0)
+            and abs(w.sum() - p) <= 1e-9 * p):
+        raise ValueError(f"rule must be nodes lam >= 0 and weights w > 0 of one length, "
+                         f"with sum(w) = p = {p}; got {lam.size} nodes, sum(w) = {w.sum():g}")
+    return lam, w
 
 
 @lru_cache(maxsize=256)
