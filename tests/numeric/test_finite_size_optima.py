@@ -123,3 +123,20 @@ def test_bad_input():
         f.optimal_alpha_r(alpha_t=0.1, **FIG2)
     with pytest.raises(ValueError, match="interval"):
         il.derivative(alpha_t=2.0, **FIG2_REST)
+
+
+def test_figure_optimum_brackets_then_solves():
+    """theory_optimum(order=2) brackets on the figure's coarse grid, then solves on the
+    sub-interval: the same stationary point as the whole range's interpolant; Fig. 6a's
+    optimum (-1.4685) lies inside [-1.5, 1.5] next to the edge, Fig. 6b's (-1.560) beyond it."""
+    from symmaml.experiments.figures import theory_optimum
+    from symmaml.experiments.paper import get_figure
+    fig = get_figure("6a")
+    P = fig.params
+    f = loss_function(1, order=2)
+    full, _ = f.argmin_alpha_t((-1.5, 1.5), alpha_r=fig.fixed, delta_sq=fig.delta_sq,
+                               **{k: P[k] for k in ("n_t", "n_v", "n_r", "m", "p", "sigma",
+                                                    "nu")})
+    x, _, how = theory_optimum("6a", order=2)
+    assert how == "numeric" and abs(x - full) < 1e-7 and -1.5 < x < -1.45
+    assert theory_optimum("6b", order=2)[0] is None
