@@ -14,7 +14,8 @@ one draw of the matrix the recursion's last step sees, M = A (F_-1)^-1 A: A = I 
 W_t/n_t from one task's training inputs and F_-1 = sum_j B_j^T B_j from the m - 1 other
 tasks, all drawn from the model.  For that fixed M the script solves both equations and
 estimates t by simulation over X alone, so the difference is the cDE's own error, with no
-subordination, recursion or A-average in it.  It is a diagnostic: it shows the size of the
+subordination, recursion or A-average in it.  A second table does the same for the
+lambda-derivative of t that the order-2 pieces are built from.  It is a diagnostic: it shows the size of the
 O(p^-2) term that the order-2 theory leaves, next to the order-2 residuals of
 ``symmaml validate --order 2``.
 """
@@ -35,6 +36,16 @@ ALPHAS = (-1.0, 0.0, 1.0, 1.5)
 
 def draw_M(fig_id, alpha_t, rng):
     """Eigenvalues of one draw of M = A (F_-1)^-1 A at the figure's sizes (Sigma = I)."""
+    A, F, n_v = draw_AF(fig_id, alpha_t, rng)
+    return _eig(A @ np.linalg.solve(F, A)), n_v
+
+
+def _eig(M):
+    return np.clip(np.linalg.eigvalsh(0.5 * (M + M.T)), 0.0, None)
+
+
+def draw_AF(fig_id, alpha_t, rng):
+    """One draw of a task's A and of the other m - 1 tasks' Gram matrix F_-1."""
     from symmaml.experiments.paper import get_figure
     P = get_figure(fig_id).params
     p, n_t, n_v, m = P["p"], P["n_t"], P["n_v"], P["m"]
@@ -48,9 +59,7 @@ def draw_M(fig_id, alpha_t, rng):
     for _ in range(m - 1):
         B = rng.standard_normal((n_v, p)) @ A_of()
         F += B.T @ B
-    A = A_of()
-    M = A @ np.linalg.solve(F, A)
-    return np.clip(np.linalg.eigvalsh(0.5 * (M + M.T)), 0.0, None), n_v
+    return A_of(), F, n_v
 
 
 def cde(mu, n_v, order):
@@ -78,6 +87,36 @@ def simulate(mu, n_v, runs, rng, chunk=20000):
         vals.append(np.trace(np.linalg.inv(G), axis1=-2, axis2=-1))
     v = np.concatenate(vals)
     return v.mean(), v.std(ddof=1) / np.sqrt(runs)
+
+
+def derivative_probe(fig_id, alpha_t, runs, seed, rel_h=1e-3):
+    """The quantity the order-2 pieces are built from is a lambda-derivative (module doc of
+    :mod:`symmaml.theory.finite_size_tasks`, step 2): d t / d lambda for M_lambda =
+    A (F_-1 + lambda)^-1 A at 0.  Central differences at lambda = +-h (h = ``rel_h`` Tr F/p)
+    of the cDE root against the same differences of the simulation, with the same X draws
+    for both signs (so the difference is resolved).  Returns the derivative, its standard
+    error and the cDE's value."""
+    rng = np.random.default_rng(np.random.SeedSequence(
+        [seed, 7, FIGURES.index(fig_id) if fig_id in FIGURES else 99,
+         int(round(1e6 * (alpha_t + 10)))]))
+    A, F, n_v = draw_AF(fig_id, alpha_t, rng)
+    p = F.shape[0]
+    h = rel_h * np.trace(F) / p
+    mus = [_eig(A @ np.linalg.solve(F + s * h * np.eye(p), A)) for s in (1.0, -1.0)]
+    vals = []
+    for start in range(0, runs, 20000):
+        R = min(20000, runs - start)
+        Z = rng.standard_normal((R, n_v, p))
+        t = []
+        for mu in mus:
+            X = Z * np.sqrt(mu)
+            G = np.eye(n_v) + X @ np.swapaxes(X, -1, -2)
+            t.append(np.trace(np.linalg.inv(G), axis1=-2, axis2=-1))
+        vals.append((t[0] - t[1]) / (2 * h))
+    v = np.concatenate(vals)
+    d_cde = (cde(mus[0], n_v, 2) - cde(mus[1], n_v, 2)) / (2 * h)
+    return dict(fig=fig_id, alpha_t=alpha_t, d=v.mean(), se=v.std(ddof=1) / np.sqrt(runs),
+                d_cde=d_cde)
 
 
 def probe(fig_id, alpha_t, runs, seed):
@@ -110,6 +149,16 @@ def main():
                   f"{rel(r['cde1'])} | {rel(r['cde2'])} | {(r['cde2'] - r['t']) / r['se']:+.1f} | "
                   f"{100 * (r['t'] - r['cde2']) / gap:+.2f} ± {100 * r['se'] / gap:.2f} % |",
                   flush=True)
+    print()
+    print("d t / d lambda at lambda = 0 (M_lambda = A (F_-1 + lambda)^-1 A), same X for +-h")
+    print("| Fig. | alpha_t | simulated | cDE (order 2) | z |")
+    print("|---|---:|---:|---:|---:|")
+    for fig_id in FIGURES:
+        for a in ALPHAS:
+            r = derivative_probe(fig_id, a, args.runs, args.seed)
+            print(f"| {fig_id} | {a:+.1f} | {r['d']:.6g} ± {r['se']:.2g} | "
+                  f"{100 * (r['d_cde'] / r['d'] - 1):+.3f} % | "
+                  f"{(r['d_cde'] - r['d']) / r['se']:+.1f} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -29,3 +29,11 @@ def test_cde_beats_first_order_at_fig6c():
     assert abs(r["cde1"] - r["t"]) > 5 * r["se"]      # ~1.3 % off: resolved
     assert abs(r["cde2"] - r["t"]) < 4 * r["se"]      # ~0.1 %: not resolved at 4000 draws
     assert 1 < r["p_eff"] < 50
+
+
+def test_derivative_probe_resolves_the_lambda_derivative():
+    """The same X for lambda = +-h makes the central difference resolved (s.e. < 0.5 % of
+    it with 4000 draws), and the cDE's derivative is within 1 % of it (README: -0.15 %)."""
+    r = probe.derivative_probe("6c", 1.5, runs=4000, seed=12)
+    assert r["d"] > 0 and r["se"] < 5e-3 * r["d"]
+    assert abs(r["d_cde"] / r["d"] - 1) < 0.01
