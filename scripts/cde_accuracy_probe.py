@@ -15,7 +15,8 @@ W_t/n_t from one task's training inputs and F_-1 = sum_j B_j^T B_j from the m - 
 tasks, all drawn from the model.  For that fixed M the script solves both equations and
 estimates t by simulation over X alone, so the difference is the cDE's own error, with no
 subordination, recursion or A-average in it.  A second table does the same for the
-lambda-derivative of t that the order-2 pieces are built from.  It is a diagnostic: it shows the size of the
+lambda-derivative of t that the order-2 pieces are built from, a third for step 3's K-trace
+formula (value and lambda-derivative).  It is a diagnostic: it shows the size of the
 O(p^-2) term that the order-2 theory leaves, next to the order-2 residuals of
 ``symmaml validate --order 2``.
 """
@@ -119,6 +120,52 @@ def derivative_probe(fig_id, alpha_t, runs, seed, rel_h=1e-3):
                 d_cde=d_cde)
 
 
+def ktrace_cde(mu, Kd, n_v):
+    """Step 3's K-trace formula E Tr[X K X^T (I + X M X^T)^-1] = t u + t_2 (u' + t u''/2),
+    u(x) = Tr K (I + x M)^-1 (x-derivatives), at the cDE root t; ``Kd``: K's diagonal in
+    M's eigenbasis (its off-diagonal entries drop out of the mean)."""
+    t = cde(mu, n_v, 2)
+    d = 1.0 / (1.0 + t * mu)
+    t2 = t / (1.0 + (mu * d * d).sum())
+    u, u1, u2 = (Kd * d).sum(), -(Kd * mu * d * d).sum(), 2.0 * (Kd * mu * mu * d ** 3).sum()
+    return t * u + t2 * (u1 + t * u2 / 2.0)
+
+
+def ktrace_probe(fig_id, alpha_t, runs, seed, rel_h=1e-3):
+    """The K-trace of step 3 for the sigma^2 piece, K = k (I - A) (k = alpha_t/n_t), at one
+    model draw of M = A (F_-1 + lambda)^-1 A: its value at lambda = 0 and its
+    lambda-derivative (central differences, the same X for +-h), formula against
+    simulation over X."""
+    from symmaml.experiments.paper import get_figure
+    rng = np.random.default_rng(np.random.SeedSequence(
+        [seed, 8, FIGURES.index(fig_id) if fig_id in FIGURES else 99,
+         int(round(1e6 * (alpha_t + 10)))]))
+    A, F, n_v = draw_AF(fig_id, alpha_t, rng)
+    p = F.shape[0]
+    K = alpha_t / get_figure(fig_id).params["n_t"] * (np.eye(p) - A)
+    h = rel_h * np.trace(F) / p
+    cases = []
+    for s in (0.0, 1.0, -1.0):
+        M = A @ np.linalg.solve(F + s * h * np.eye(p), A)
+        mu, V = np.linalg.eigh(0.5 * (M + M.T))
+        cases.append((np.clip(mu, 0.0, None), V.T @ K @ V))
+    vals = []
+    for start in range(0, runs, 20000):
+        R = min(20000, runs - start)
+        Z = rng.standard_normal((R, n_v, p))
+        out = []
+        for mu, Kt in cases:
+            X = Z * np.sqrt(mu)
+            G = np.linalg.inv(np.eye(n_v) + X @ np.swapaxes(X, -1, -2))
+            out.append(np.trace((Z @ Kt @ np.swapaxes(Z, -1, -2)) @ G, axis1=-2, axis2=-1))
+        vals.append(np.stack([out[0], (out[1] - out[2]) / (2 * h)], axis=1))
+    v = np.concatenate(vals)
+    f = [ktrace_cde(mu, np.diagonal(Kt), n_v) for mu, Kt in cases]
+    return dict(value=(v[:, 0].mean(), v[:, 0].std(ddof=1) / np.sqrt(runs), f[0]),
+                deriv=(v[:, 1].mean(), v[:, 1].std(ddof=1) / np.sqrt(runs),
+                       (f[1] - f[2]) / (2 * h)))
+
+
 def probe(fig_id, alpha_t, runs, seed):
     rng = np.random.default_rng(np.random.SeedSequence(
         [seed, FIGURES.index(fig_id) if fig_id in FIGURES else 99,
@@ -159,6 +206,22 @@ def main():
             print(f"| {fig_id} | {a:+.1f} | {r['d']:.6g} ± {r['se']:.2g} | "
                   f"{100 * (r['d_cde'] / r['d'] - 1):+.3f} % | "
                   f"{(r['d_cde'] - r['d']) / r['se']:+.1f} |", flush=True)
+    print()
+    print("K-trace of step 3 (sigma^2 piece, K = k (I - A)): value and d/d lambda, formula "
+          "against simulation")
+    print("| Fig. | alpha_t | value: formula | z | d/d lambda: formula | z |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for fig_id in FIGURES:
+        for a in ALPHAS:
+            if a == 0.0:
+                continue                   # K = 0 at alpha_t = 0
+            r = ktrace_probe(fig_id, a, args.runs, args.seed)
+            cells = []
+            for key in ("value", "deriv"):
+                sim, se, f = r[key]
+                cells.append(f"{100 * (f / sim - 1):+.3f} ± {100 * se / abs(sim):.3f} % | "
+                             f"{(f - sim) / se:+.1f}")
+            print(f"| {fig_id} | {a:+.1f} | {cells[0]} | {cells[1]} |", flush=True)
 
 
 if __name__ == "__main__":
