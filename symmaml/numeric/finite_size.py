@@ -248,11 +248,16 @@ class FiniteSizeLoss:
         sizes = self._sizes(values)
         check_arrays(self.theorem, {k: np.asarray(v) for k, v in values.items()
                                     if k != "alpha_r"})
-        at = np.asarray(values["alpha_t"], dtype=float)
+        return self._fn(*(values[a] for a in self.ARGS),
+                        *self._functions_at(values["alpha_t"], sizes))
+
+    def _functions_at(self, alpha_t, sizes) -> list:
+        """The undefined functions at ``alpha_t`` (any shape), in :attr:`functions` order,
+        each evaluated once per distinct alpha_t."""
+        at = np.asarray(alpha_t, dtype=float)
         uniq, inv = np.unique(at.reshape(-1), return_inverse=True)
         fns = self.noise(uniq, **sizes)
-        extra = [fns[name][inv].reshape(at.shape) for name in self.functions]
-        return self._fn(*(values[a] for a in self.ARGS), *extra)
+        return [fns[name][inv].reshape(at.shape) for name in self.functions]
 
     def _compiled(self, key):
         """Compiled expressions derived from the loss, built on first use: ``"alpha_r*"``
@@ -289,11 +294,8 @@ class FiniteSizeLoss:
                              f"{missing}, unknown {unknown}; arguments: {list(args)}")
         sizes = self._sizes(values)
         check_arrays(self.theorem, {k: np.asarray(v) for k, v in values.items()})
-        at = np.asarray(values["alpha_t"], dtype=float)
-        uniq, inv = np.unique(at.reshape(-1), return_inverse=True)
-        fns = self.noise(uniq, **sizes)
-        extra = [fns[name][inv].reshape(at.shape) for name in self.functions]
-        out = np.asarray(self._compiled("alpha_r*")(*(values[a] for a in args), *extra))
+        out = np.asarray(self._compiled("alpha_r*")(
+            *(values[a] for a in args), *self._functions_at(values["alpha_t"], sizes)))
         upper = 1.0 / (1.0 + (sizes["p"] + 1.0) / sizes["n_r"])
         if not np.all((out > 0) & (out < upper)):
             raise ValueError("alpha_t: the order-2 E|omega* - w0|^2 is not positive here, so "
@@ -381,25 +383,24 @@ class InterpolatedLoss:
         self.error = series.error
 
     def __call__(self, **values):
+        return self.loss._fn(*self._arguments(values))
+
+    def _arguments(self, values) -> list:
+        """The loss's compiled arguments at ``values`` (checked): the keywords, the fixed
+        sizes and the interpolated undefined functions."""
         self._check(values)
-        at = np.asarray(values["alpha_t"], dtype=float)
-        fns = self.series(at, name="alpha_t")
+        fns = self.series(np.asarray(values["alpha_t"], dtype=float), name="alpha_t")
         full = {**values, **self.sizes}
-        return self.loss._fn(*(full[a] for a in self.loss.ARGS),
-                             *(fns[name] for name in self.loss.functions))
+        return [full[a] for a in self.loss.ARGS] + [fns[name] for name in self.loss.functions]
 
     def derivative(self, **values):
         """dL/d alpha_t at the same keywords as a call: the compiled partial derivatives of
         the loss (in alpha_t and in each undefined function of alpha_t) combined with the
         derivatives of the interpolating series (:meth:`ChebyshevSeries.derivative`; its
         estimated error is ``derivative_error``)."""
-        self._check(values)
-        at = np.asarray(values["alpha_t"], dtype=float)
-        fns = self.series(at, name="alpha_t")
-        dfns = self._dseries(at, name="alpha_t")
+        args = self._arguments(values)
+        dfns = self._dseries(np.asarray(values["alpha_t"], dtype=float), name="alpha_t")
         moving, parts = self.loss._compiled("d/alpha_t")
-        full = {**values, **self.sizes}
-        args = [full[a] for a in self.loss.ARGS] + [fns[name] for name in self.loss.functions]
         out = parts[0](*args)
         for name, part in zip(moving, parts[1:]):
             out = out + part(*args) * dfns[name]
