@@ -97,6 +97,20 @@ def _optimal_alpha_r_typed(theorem):
     return n_r * (E + nu ** 2) / ((n_r + p + 1) * (E + nu ** 2) + p * sigma ** 2)
 
 
+def _orthogonal_at_identity(key):
+    """Step 4b's correction ``key`` (ds or dtau) of the order-2 Theorem 2 at A = I (every
+    a = 1, d = 1/(1 + omega)), where the leading-order state has g = (1 - d)/nu_2 and t =
+    nu_2 (G(omega) = d = 1 - nu_2 g): the record's expression, cancelled."""
+    from sympy import together
+    from ..theory import finite_size_tasks as ft
+    nu2, om, g0 = ft.SYMBOLS[0], ft.SYMBOLS[1], ft.SYMBOLS[4]
+    t, _, s_d2, s_ad2, s_d3, s_ad3 = ft.SYMBOLS_4B
+    d = 1 / (1 + om)
+    e = ft.task_equations()[key].xreplace({s_d2: p * d ** 2, s_ad2: p * d ** 2,
+                                           s_d3: p * d ** 3, s_ad3: p * d ** 3})
+    return cancel(together(e.xreplace({g0: (1 - d) / nu2, t: nu2})))
+
+
 CLAIMS: list[Claim] = [
     Claim("FS-1", _SECTION, "the order-2 Theorem 1 is exact at alpha_t = 0: its E|omega* - w0|^2 "
           "is the finite-sample (inverse-Wishart) value",
@@ -119,4 +133,10 @@ CLAIMS: list[Claim] = [
           "((n_r + p + 1)(E + nu^2) + p sigma^2) at its E = E|omega* - w0|^2, in "
           "(0, 1/(1 + (p+1)/n_r))", derived=lambda: _optimal_alpha_r_derived(2),
           printed=lambda: _optimal_alpha_r_typed(2)),
+    Claim("FS-7", _SECTION, "the orthogonal correction of free subordination (step 4b of the "
+          "order-2 Theorem 2) leaves s = Tr(I + t M)^-1 unchanged at alpha_t = 0: delta s = 0 "
+          "when A = I", derived=lambda: _orthogonal_at_identity("ds"), printed=lambda: 0),
+    Claim("FS-8", _SECTION, "the orthogonal correction leaves E Tr(F + zeta + t A^2)^-1 (the "
+          "Woodbury difference) unchanged at alpha_t = 0: delta tau = 0 when A = I",
+          derived=lambda: _orthogonal_at_identity("dtau"), printed=lambda: 0),
 ]

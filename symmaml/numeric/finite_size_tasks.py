@@ -37,7 +37,7 @@ from ..stein import check_size
 from ..theory import finite_size_tasks as eqs
 from .spectral import DEFAULT_NODES, wishart_quadrature
 
-__all__ = ["task_recursion", "recursion_at_zero", "CHEB_NODES", "DECADES", "check_sizes",
+__all__ = ["task_recursion", "level_resolvents", "recursion_at_zero", "CHEB_NODES", "DECADES", "check_sizes",
            "G_inverse"]
 
 #: Chebyshev nodes of each level's table of log(zeta g) against log zeta
@@ -204,16 +204,27 @@ def G_inverse(q, a, w, p, om0, h_inf):
     return np.where(ok, om, np.nan)
 
 
-def _state(nu2, zeta, table, a, w, p, n_v, om0, h_inf):
+def _state(nu2, zeta, table, a, w, p, n_v, om0, h_inf, orthogonal=True):
     g0, g1, g2 = table(zeta + nu2)
     om = G_inverse(nu2 * g0, a, w, p, om0, h_inf)
     G_w, G_ww = _G_derivatives(om, a, w, p)
     st = eqs.subordinated_cde(nu2, om, G_w, G_ww, g0, g1, g2, p, n_v)
-    st.update(nu2=nu2, om=om, g0=g0, g1=g1, g2=g2)
+    st.update(nu2=nu2, om=om, g0=g0, g1=g1, g2=g2, zeta=zeta, corr=None)
+    if orthogonal:
+        # step 4b: s -> s + ds in the cDE (its derivatives' corrections are O(p^-2))
+        d = 1.0 / (1.0 + om[..., None] * a[:, None, :])
+        wd2 = w * d * d
+        wd3 = wd2 * d
+        aa = a[:, None, :]
+        corr = eqs.orthogonal_correction(st["x"], om, zeta, nu2, g0, g1, g2,
+                                         (wd2.sum(-1), (wd2 * aa).sum(-1), wd3.sum(-1),
+                                          (wd3 * aa).sum(-1)), p)
+        st["F"] = st["F"] - corr["ds"]
+        st["corr"] = corr
     return st
 
 
-def _solve(table, zeta, a, w, p, n_v, h_inf, zscale, guess=None, width=None):
+def _solve(table, zeta, a, w, p, n_v, h_inf, zscale, guess=None, width=None, orthogonal=True):
     """The subordinated cDE at the shifts ``zeta`` (A, M): bisection in log nu_2, then
     safeguarded secant steps; ValueError if the bracket does not hold the root or the
     residual stays above the tolerance.
@@ -222,14 +233,15 @@ def _solve(table, zeta, a, w, p, n_v, h_inf, zscale, guess=None, width=None):
     extrapolated) and a half-width.  Where [guess - width, guess + width] brackets the root,
     that element skips the bisections and goes straight to the secant steps; the others
     bisect the full bracket.  Either way an element's path depends on its own values only."""
-    floor = table.zlo[:, None] if table.zlo is not None else 0.0
+    zlo = getattr(table, "zlo", None)
+    floor = zlo[:, None] if zlo is not None else 0.0
     lo = np.log(np.maximum(floor - zeta, 0.0) + 1e-13 * zscale[:, None])
     top = np.log(1e8 * zscale)[:, None] + np.zeros_like(zeta)
     om_guess = np.full_like(zeta, np.nan)
 
     def F_at(l, om0):
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            st = _state(np.exp(l), zeta, table, a, w, p, n_v, om0, h_inf)
+            st = _state(np.exp(l), zeta, table, a, w, p, n_v, om0, h_inf, orthogonal)
         F = np.where(np.isnan(st["F"]), np.inf, st["F"])   # no omega: beyond G(inf)
         return F, st["om"]
 
@@ -295,7 +307,7 @@ def _solve(table, zeta, a, w, p, n_v, h_inf, zscale, guess=None, width=None):
             break
     l = best
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        st = _state(np.exp(l), zeta, table, a, w, p, n_v, om_cur, h_inf)
+        st = _state(np.exp(l), zeta, table, a, w, p, n_v, om_cur, h_inf, orthogonal)
     if not np.all(np.abs(st["F"]) <= _TOLERANCE * n_v):
         raise ValueError("alpha_t: the subordinated deterministic equivalent did not converge "
                          f"(largest residual {np.nanmax(np.abs(st['F'])) / n_v:.1e} of n_v)")
@@ -308,19 +320,19 @@ def _trace_K(st, K, a, w):
     wKd = (w * K)[:, None, :] * d
     ad = a[:, None, :] * d
     u = wKd.sum(-1)
-    return eqs.trace_h(st, *eqs.spectral_derivatives(st, u, -(wKd * ad).sum(-1),
-                                                     2.0 * (wKd * ad * ad).sum(-1)))
+    out = eqs.trace_h(st, *eqs.spectral_derivatives(st, u, -(wKd * ad).sum(-1),
+                                                    2.0 * (wKd * ad * ad).sum(-1)))
+    if st["corr"] is not None:         # step 4b: u -> u + du in the t u term
+        wKad2 = wKd * ad
+        out = out + st["x"] * eqs.orthogonal_trace(st["corr"], st["x"], st["zeta"],
+                                                   wKad2.sum(-1), (wKad2 * d).sum(-1),
+                                                   (wKad2 * ad).sum(-1))
+    return out
 
 
-def task_recursion(alpha_t, *, n_t, n_v, m, p, nodes: int = DEFAULT_NODES,
-                   cheb: int = CHEB_NODES, rule=None):
-    """(R_sigma, R_nu) of the task recursion (module doc) at ``alpha_t`` (1-D array),
-    unmatched.  Sizes are checked by :func:`check_sizes`.
-
-    ``rule``: ``(lam, w)``, a spectrum of W_t to use instead of its exact expected one
-    (step 6's quadrature): nodes lam >= 0 with multiplicities w > 0 summing to p -- e.g. one
-    W_t's eigenvalues with w = 1, for the theory of tasks that all share that spectrum
-    (``scripts/spectrum_average_probe.py``)."""
+def _setup(alpha_t, n_t, n_v, m, p, nodes, rule):
+    """Checked sizes, alpha_t as a 1-D array, and the A spectrum shared by every level:
+    (sizes, at, k, w, ell, a, h_inf, zscale)."""
     n_t, n_v, m, p = check_sizes(n_t, n_v, m, p)
     at = np.asarray(alpha_t, dtype=float).reshape(-1)
     lam, w = wishart_quadrature(n_t, p, nodes) if rule is None else _check_rule(rule, p)
@@ -329,33 +341,67 @@ def task_recursion(alpha_t, *, n_t, n_v, m, p, nodes: int = DEFAULT_NODES,
     a = ell * ell
     h_inf = 1.0 - (w * (a == 0)).sum(-1)[:, None] / p
     phi = (w * a).sum(-1) / p
-    zscale = n_v * phi
+    return (n_t, n_v, m, p), at, k, w, ell, a, h_inf, n_v * phi
+
+
+def _levels(a, w, p, n_v, m, h_inf, zscale, cheb, orthogonal=True):
+    """Yield the tables of g_k (k = 1 .. m - 1 tasks) in turn (module doc, step 5)."""
     ulo = np.log(_LOW * zscale)
     uhi = ulo + DECADES * np.log(10.0)
     u = ulo[:, None] + (_cheb_points(cheb) + 1.0) / 2.0 * (uhi - ulo)[:, None]
     zeta = np.exp(u)
     table, gvals = _Inverse(), 1.0 / zeta
+    prev = prev2 = None
+    for _ in range(1, m):
+        guess = width = None
+        if prev2 is not None:           # the roots move smoothly from level to level
+            step = prev - prev2
+            guess, width = prev + step, 2.0 * np.abs(step) + 1e-3
+        st = _solve(table, zeta, a, w, p, n_v, h_inf, zscale, guess, width, orthogonal)
+        prev2, prev = prev, np.log(st["nu2"])
+        D = eqs.woodbury_difference(st, st["nu2"], table(zeta)[0], st["g0"], st["g1"],
+                                    st["g2"], p)
+        if orthogonal:                  # step 4b: t du = -dtau (u = (Tr R - Tr G)/x)
+            D = D - st["corr"]["dtau"]
+        gvals = gvals - D / p
+        if not np.all(np.isfinite(gvals) & (gvals > 0)):
+            raise ValueError("alpha_t: the task recursion left the resolvent's range "
+                             "(non-positive or non-finite E Tr (F_k + zeta)^-1)")
+        table = _Table(ulo, uhi, np.log(zeta * gvals))
+        yield table
+
+
+def task_recursion(alpha_t, *, n_t, n_v, m, p, nodes: int = DEFAULT_NODES,
+                   cheb: int = CHEB_NODES, rule=None, resolvent=None, orthogonal: bool = True):
+    """(R_sigma, R_nu) of the task recursion (module doc) at ``alpha_t`` (1-D array),
+    unmatched.  Sizes are checked by :func:`check_sizes`.
+
+    ``rule``: ``(lam, w)``, a spectrum of W_t to use instead of its exact expected one
+    (step 6's quadrature): nodes lam >= 0 with multiplicities w > 0 summing to p -- e.g. one
+    W_t's eigenvalues with w = 1, for the theory of tasks that all share that spectrum
+    (``scripts/spectrum_average_probe.py``).
+
+    ``resolvent``: a callable z -> (g, g', g'') giving g(z) = E Tr (F_{-1} + z)^-1 / p of the
+    other m - 1 tasks and its z-derivatives, arrays shaped like z (len(alpha_t), M), used
+    instead of the recursion's last level (steps 3-4 on a given law of F_{-1}, e.g. a
+    simulated one: ``scripts/recursion_level_probe.py``)."""
+    (n_t, n_v, m, p), at, k, w, ell, a, h_inf, zscale = _setup(alpha_t, n_t, n_v, m, p,
+                                                                 nodes, rule)
+    if resolvent is not None and not callable(resolvent):
+        raise ValueError(f"resolvent must be a callable z -> (g, g', g''), got {resolvent!r}")
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        prev = prev2 = None
-        for _ in range(1, m):
-            guess = width = None
-            if prev2 is not None:           # the roots move smoothly from level to level
-                step = prev - prev2
-                guess, width = prev + step, 2.0 * np.abs(step) + 1e-3
-            st = _solve(table, zeta, a, w, p, n_v, h_inf, zscale, guess, width)
-            prev2, prev = prev, np.log(st["nu2"])
-            D = eqs.woodbury_difference(st, st["nu2"], table(zeta)[0], st["g0"], st["g1"],
-                                        st["g2"], p)
-            gvals = gvals - D / p
-            if not np.all(np.isfinite(gvals) & (gvals > 0)):
-                raise ValueError("alpha_t: the task recursion left the resolvent's range "
-                                 "(non-positive or non-finite E Tr (F_k + zeta)^-1)")
-            table = _Table(ulo, uhi, np.log(zeta * gvals))
+        if resolvent is None:
+            for table in _levels(a, w, p, n_v, m, h_inf, zscale, cheb, orthogonal):
+                pass
+        else:
+            table = resolvent
         # last task: lambda-derivatives at 0, one-sided five-point stencil (lambda >= 0:
         # F_{-1} + lambda stays away from its smallest eigenvalue) scaled by the root nu_2
-        st0 = _solve(table, np.zeros((len(at), 1)), a, w, p, n_v, h_inf, zscale)
+        st0 = _solve(table, np.zeros((len(at), 1)), a, w, p, n_v, h_inf, zscale,
+                     orthogonal=orthogonal)
         h = 1e-2 * st0["nu2"]
-        st = _solve(table, h * np.arange(5.0), a, w, p, n_v, h_inf, zscale)
+        st = _solve(table, h * np.arange(5.0), a, w, p, n_v, h_inf, zscale,
+                    orthogonal=orthogonal)
         K_sigma = k[:, None] * (1.0 - ell)
         K_nu = a / p
 
@@ -368,6 +414,23 @@ def task_recursion(alpha_t, *, n_t, n_v, m, p, nodes: int = DEFAULT_NODES,
     if not (np.all(np.isfinite(R_sigma)) and np.all(np.isfinite(R_nu))):
         raise ValueError("alpha_t: the finite-size noise factors are not finite here")
     return R_sigma, R_nu
+
+
+def level_resolvents(alpha_t, zeta, *, n_t, n_v, m, p, nodes: int = DEFAULT_NODES,
+                     cheb: int = CHEB_NODES, rule=None, orthogonal: bool = True):
+    """The recursion's g_k(zeta) = E Tr (F_k + zeta)^-1 / p for k = 1 .. m - 1 tasks (step
+    5): an array (m - 1, len(alpha_t), len(zeta)), every level's table read at the shifts
+    ``zeta`` (> 0) -- what ``scripts/recursion_level_probe.py`` compares with simulated
+    Gram matrices.  Same tables as :func:`task_recursion`."""
+    z = np.asarray(zeta, dtype=float).reshape(-1)
+    if not (z.size and np.all(np.isfinite(z)) and np.all(z > 0)):
+        raise ValueError(f"zeta must be finite shifts > 0, got {zeta!r}")
+    (n_t, n_v, m, p), at, k, w, ell, a, h_inf, zscale = _setup(alpha_t, n_t, n_v, m, p,
+                                                                 nodes, rule)
+    zz = np.broadcast_to(z, (at.size, z.size))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return np.stack([table(zz)[0] for table in _levels(a, w, p, n_v, m, h_inf, zscale,
+                                                          cheb, orthogonal)])
 
 
 def _check_rule(rule, p):

@@ -18,7 +18,8 @@ _INTRO = {
     "2": ("Theorem 2's E|omega* - w0|^2 (Eq. 85, p < n_v m) at finite sizes "
           "(`symmaml.theory.loss(2, order=2)`): leave one task out (Woodbury), the shifted "
           "corrected deterministic equivalent for the task's validation inputs, free "
-          "multiplicative subordination against the other tasks' resolvent, whose law comes "
+          "multiplicative subordination against the other tasks' resolvent (with its O(1/p) "
+          "correction for a real, orthogonal rotation), whose law comes "
           "from a task-by-task recursion of Woodbury differences, and the exact expected "
           "spectrum of W_t; the recursion's values R_sigma, R_nu are matched to the exact "
           "alpha_t = 0 values. Evaluated by `symmaml.numeric.loss_function(2, order=2)`."),
@@ -30,7 +31,11 @@ _EQUATIONS = {
     "2": ("The equations of the task recursion (F = 0 fixes nu_2 at each shift zeta)",
           "In nu_2, omega (with G(omega) = 1 - nu_2 g(zeta + nu_2)), G's omega-derivatives, "
           "g and its derivatives at zeta + nu_2 and at zeta, and a spectral sum u with its "
-          "omega-derivatives (module doc of `symmaml.theory.finite_size_tasks`)."),
+          "omega-derivatives (module doc of `symmaml.theory.finite_size_tasks`). Step 4b's "
+          "orthogonal corrections delta s, delta tau are in the point t, the shift zeta and "
+          "the sums Sigma_d2 ... Sigma_ad3 of w d^2, w a d^2, w d^3, w a d^3 over A^2's "
+          "spectrum (d = 1/(1 + omega a)); F and the Woodbury difference take -delta s and "
+          "-delta tau."),
 }
 
 
@@ -47,7 +52,8 @@ def _items_underparameterized():
     eqs = ft.task_equations()
     names = (("x", "t(\\nu_2)"), ("t2", "t_2"), ("F", "F(\\nu_2)"),
              ("trace", "\\mathrm{Tr}\\,K h(M)"),
-             ("woodbury", "\\mathbb{E}\\,\\mathrm{Tr}[(I + B R B^T)^{-1} B R^2 B^T]"))
+             ("woodbury", "\\mathbb{E}\\,\\mathrm{Tr}[(I + B R B^T)^{-1} B R^2 B^T]"),
+             ("ds", "\\delta s(t)"), ("dtau", "\\delta\\tau(t)"))
     return [(lhs, eqs[k]) for k, lhs in names], ft.alpha0_proof()
 
 

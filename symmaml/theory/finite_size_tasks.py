@@ -31,6 +31,15 @@ and Gamma_i for block i of Eqs. 72-73:
    is Biane's pair of subordination functions; equations are solved in nu_2 (one
    parameter), omega following from G.  For C = X K(A) X^T, u(x) = p G_K(omega) with the
    spectral sum G_K = Tr K (I + omega A^2)^-1.
+4b. *Its O(1/p) orthogonal correction* (:func:`orthogonal_correction`).  Free subordination
+   is the limit of a *unitary* rotation; for the real (orthogonal) one, the Schwinger-Dyson
+   identity of the Haar measure on O(p) has an extra O(1/p) term (the transposed half of
+   the generator), which shifts s(x) = Tr(I + x M)^-1 by ds, u by du and E Tr(F + zeta +
+   x A^2)^-1 by dtau; they enter the cDE (s -> s + ds), the K-traces (t u -> t (u + du))
+   and the Woodbury difference (-dtau).  Both vanish at alpha_t = 0 (A = I).  Without it
+   the last step alone is +0.3 ... +0.6 % off E|omega* - w0|^2 at Fig. 6c (on the
+   simulated law of F_{-1}) and the levels drift by -0.2 ... -0.6 %
+   (``scripts/recursion_level_probe.py``).
 5. *The law of F_{-1}: the task recursion.*  Adding task k to F_{k-1} changes the resolvent
    by the Woodbury difference (exact)
        Tr (F_k + zeta)^-1 = Tr (F_{k-1} + zeta)^-1 - Tr[(I + B R B^T)^-1 B R^2 B^T],
@@ -67,6 +76,7 @@ from .common import E_d_sq, test_average
 from .derivation import Derivation, Step, display
 
 __all__ = ["R_sigma", "R_nu", "alpha0_values", "subordinated_cde", "trace_h", "woodbury_difference",
+           "orthogonal_correction", "orthogonal_trace", "SYMBOLS_4B",
            "spectral_derivatives", "task_equations", "derive", "alpha0_proof", "SYMBOLS"]
 
 #: the task recursion's sigma^2 and nu^2 coefficients (not closed-form; numeric layer)
@@ -76,6 +86,9 @@ R_nu = Function("R_nu")
 #: symbols of the record: nu_2, omega, G's omega-derivatives, g and its derivatives at
 #: zeta + nu_2, g at zeta, a spectral sum u and its omega-derivatives
 SYMBOLS = symbols("nu_2 omega G_omega G_omegaomega g g' g'' g_zeta u u_omega u_omegaomega")
+#: step 4b's further symbols: the point t, the shift zeta and the sums sum w d^2,
+#: sum w a d^2, sum w d^3, sum w a d^3 over A^2's spectrum (d = 1/(1 + omega a))
+SYMBOLS_4B = symbols("t zeta Sigma_d2 Sigma_ad2 Sigma_d3 Sigma_ad3")
 
 
 def subordinated_cde(nu2, omega, G_w, G_ww, g0, g1, g2, p, n_v):
@@ -133,15 +146,76 @@ def woodbury_difference(state, nu2, g_zeta, g0, g1, g2, p):
     return trace_h(state, u, u_n, u_nn)
 
 
+def orthogonal_correction(x, omega, zeta, nu2, g0, g1, g2, sums, p):
+    """Step 4b: the O(1/p) correction to free subordination for a Haar *orthogonal* relative
+    rotation (real matrices), at the leading-order solution of step 4.
+
+    In additive form, (I + x A R A)^-1 = I - x A G A with G = (F + D)^-1, D = zeta + x A^2
+    and F = R^-1 - zeta rotated by a Haar orthogonal O relative to A.  Left invariance of
+    the Haar measure (d/dt E Phi(e^{tX} O) = 0 for antisymmetric X = E_ab - E_ba, summed
+    over b) gives the exact identity
+
+        E[G Tr(HG)] - E[GH Tr G] = E[G D G - G^2 D],       H = O F O^T,
+
+    whose right side comes from the transposed half of X and is absent for unitary O.
+    Dropping the covariances (O(p^-2) relative) gives E G = (D + Omega)^-1 + (1/tau)
+    (D + Omega)^-3 (Omega_eps + Omega_z D), Omega = E Tr HG / tau, tau = E Tr G, where
+    Omega_eps, Omega_z are Omega's derivatives under D -> (1 + eps) D and D -> D - z at
+    leading order (E G D G and E G^2 by differentiation); the same identity with the roles
+    of D and F exchanged corrects the other side, and Omega + Omega~ = p/tau closes the
+    system.  Linearised about the free solution (Omega = x/omega - zeta, Omega~ = zeta +
+    nu_2, tau = p g0) this returns ``ds`` (s = Tr(I + x A R A)^-1 = tau (Omega + zeta)),
+    ``dtau`` (E Tr G) and the pieces of the correction of a spectral sum u = Tr K (I + x A R
+    A)^-1, :func:`orthogonal_trace`.  ``sums`` = (sum w d^2, sum w a d^2, sum w d^3,
+    sum w a d^3) over A^2's spectrum (a, w), d = 1/(1 + omega a); ``g0, g1, g2``: g and its
+    derivatives at zeta + nu_2.  Both sides' corrections vanish identically when D or F is
+    a multiple of I (alpha_t = 0; no other task yet).  Plain arithmetic."""
+    s_d2, s_ad2, s_d3, s_ad3 = sums
+    r = omega / x                                # 1/(D + Omega) = r d
+    S2, S3 = r ** 2 * s_d2, r ** 3 * s_d3
+    S2D = r ** 2 * (zeta * s_d2 + x * s_ad2)
+    S3D = r ** 3 * (zeta * s_d3 + x * s_ad3)
+    tau = p * g0
+    Omt = zeta + nu2
+    T2, T3 = -p * g1, p * g2 / 2
+    T2F = p * (g0 + Omt * g1)                    # sum f/(f + Omt)^2 over F's spectrum
+    T3F = -p * (g1 + Omt * g2 / 2)               # sum f/(f + Omt)^3
+    kappa = p / tau ** 2 - 1 / S2 - 1 / T2
+    Om_z = 1 + 1 / (kappa * S2)
+    Omt_z1 = 1 + 1 / (kappa * T2)                # 1 + dOmega~/dz
+    Om_e = -S2D / S2 * Om_z
+    c1 = Om_z * (S3D - S2D * S3 / S2) / tau
+    c2 = Omt_z1 * (T3F - T2F * T3 / T2) / tau
+    dtau = -(c1 / S2 + c2 / T2) / kappa
+    dOm = (c1 - dtau) / S2
+    return {"ds": tau * dOm + dtau / r, "dtau": dtau, "dOm": dOm, "r": r, "tau": tau,
+            "Om_e": Om_e, "Om_z": Om_z}
+
+
+def orthogonal_trace(corr, x, zeta, s_kad2, s_kad3, s_ka2d3):
+    """The correction of u = Tr K (I + x A R A)^-1 for K = K(A) (step 4b):
+    x [dOmega r^2 sum w K a d^2 - r^3/tau sum w K a (Omega_eps + Omega_z D) d^3],
+    D = zeta + x a, given the sums sum w K a d^2, sum w K a d^3, sum w K a^2 d^3."""
+    r, tau = corr["r"], corr["tau"]
+    return x * (corr["dOm"] * r ** 2 * s_kad2
+                - r ** 3 / tau * ((corr["Om_e"] + corr["Om_z"] * zeta) * s_kad3
+                                  + corr["Om_z"] * x * s_ka2d3))
+
+
 @lru_cache(maxsize=None)
 def task_equations():
-    """The equations of steps 3-5 as SymPy expressions in :data:`SYMBOLS`, p and n_v:
-    ``{"x": ..., "F": ..., "t2": ..., "trace": ..., "woodbury": ...}`` (the record)."""
+    """The equations of steps 3-5 as SymPy expressions in :data:`SYMBOLS`, p and n_v, and
+    step 4b's corrections ``ds``, ``dtau`` (also in :data:`SYMBOLS_4B`):
+    ``{"x": ..., "F": ..., "t2": ..., "trace": ..., "woodbury": ..., "ds": ..., "dtau": ...}``
+    (the record; the cDE's residual and the Woodbury difference are used with -ds, -dtau)."""
     nu2, om, G_w, G_ww, g0, g1, g2, gz, u, u_w, u_ww = SYMBOLS
     st = subordinated_cde(nu2, om, G_w, G_ww, g0, g1, g2, p, n_v)
+    t, zeta, *sums = SYMBOLS_4B
+    corr = orthogonal_correction(t, om, zeta, nu2, g0, g1, g2, sums, p)
     return {"x": st["x"], "F": st["F"], "t2": st["t2"],
             "trace": trace_h(st, *spectral_derivatives(st, u, u_w, u_ww)),
-            "woodbury": woodbury_difference(st, nu2, gz, g0, g1, g2, p)}
+            "woodbury": woodbury_difference(st, nu2, gz, g0, g1, g2, p),
+            "ds": corr["ds"], "dtau": corr["dtau"]}
 
 
 def alpha0_values(n_v_, m_, p_):
@@ -186,11 +260,14 @@ def derive() -> Derivation:
              woodbury, woodbury, "approximation", "O(p^-2) relative",
              note="n_v = t + p - s(t) - t_2 s''(t)/2; symmaml.theory.finite_size_tasks."
                   "task_equations"),
-        Step("87", "R average: free multiplicative subordination; law of F_{-1} by the "
-             "task recursion (Woodbury differences); A average: exact spectrum of W_t",
+        Step("87", "R average: free multiplicative subordination with its O(1/p) correction "
+             "for a Haar orthogonal rotation; law of F_{-1} by the task recursion (Woodbury "
+             "differences); A average: exact spectrum of W_t",
              woodbury, R_sigma(*_args(alpha_t)), "approximation",
              "O(p^-2) relative per task step",
-             note="evaluated by symmaml.numeric.finite_size_tasks"),
+             note="the correction from the Schwinger-Dyson identity on O(p), covariances "
+                  "dropped (symmaml.theory.finite_size_tasks.orthogonal_correction); "
+                  "evaluated by symmaml.numeric.finite_size_tasks"),
         Step("85", "matched at alpha_t = 0 to the exact inverse-Wishart values", E_d_sq,
              sigma ** 2 * S_sig + nu ** 2 * S_nu, "approximation",
              "exact at alpha_t = 0; O(p^-2) relative elsewhere",

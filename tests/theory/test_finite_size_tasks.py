@@ -36,7 +36,7 @@ def test_matched_pieces_are_the_inverse_wishart_values_at_alpha_zero():
 
 
 def test_task_equations_have_only_the_declared_symbols():
-    allowed = set(ft.SYMBOLS) | {n_v, p}
+    allowed = set(ft.SYMBOLS) | set(ft.SYMBOLS_4B) | {n_v, p}
     for expr in ft.task_equations().values():
         assert expr.free_symbols <= allowed
 
