@@ -184,8 +184,8 @@ def main(argv=None):
         print("| k | " + " | ".join(f"{c:g} zeta_0" for c in MULTIPLES) + " |")
         print("|---:|" + "---:|" * len(MULTIPLES))
         for k in range(th.shape[0]):
-            cells = [f"{100 * (th[k, j] / mean[k, j] - 1):+.4f} ({(th[k, j] - mean[k, j]) / se[k, j]:+.1f})"
-                     for j in range(zeta.size)]
+            rel, z = 100 * (th[k] / mean[k] - 1), (th[k] - mean[k]) / se[k]
+            cells = [f"{rel[j]:+.4f} ({z[j]:+.1f})" for j in range(zeta.size)]
             print(f"| {k + 1} | " + " | ".join(cells) + " |", flush=True)
     if args.hybrid:
         hybrid_table(args.figure, args.alpha, args.runs, args.seed)

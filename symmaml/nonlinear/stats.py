@@ -47,6 +47,22 @@ def paired_differences(alpha, per_run) -> dict:
                 paired_diff_stderr=pse.tolist())
 
 
+def quadratic_vertex(alpha, curve, window=5) -> float:
+    """The vertex of a quadratic fitted at the ``window`` grid points around the minimum of
+    ``curve`` (clipped to the grid; the grid minimum when the fit is not convex): the argmin
+    statistic of :func:`argmin_with_uncertainty`, also applied to theory curves so that
+    they are compared with the simulation through the same estimator."""
+    a = np.asarray(alpha, float)
+    curve = np.asarray(curve, float)
+    i = int(np.argmin(curve))
+    lo = max(0, min(i - window // 2, len(a) - window))
+    sl = slice(lo, lo + min(window, len(a)))
+    c2, c1, _ = np.polyfit(a[sl], curve[sl], 2)
+    if c2 <= 0:
+        return float(a[i])
+    return float(np.clip(-c1 / (2 * c2), a[0], a[-1]))
+
+
 def argmin_with_uncertainty(alpha, per_run, n_boot=2000, seed=0, window=5) -> dict:
     """Argmin of the mean curve over runs (Fig. 5): discrete, quadratic-vertex, bootstrap interval.
 
@@ -60,13 +76,7 @@ def argmin_with_uncertainty(alpha, per_run, n_boot=2000, seed=0, window=5) -> di
     rng = np.random.default_rng(seed)
 
     def vertex(curve):
-        i = int(np.argmin(curve))
-        lo = max(0, min(i - window // 2, len(a) - window))
-        sl = slice(lo, lo + min(window, len(a)))
-        c2, c1, _ = np.polyfit(a[sl], curve[sl], 2)
-        if c2 <= 0:
-            return float(a[i])
-        return float(np.clip(-c1 / (2 * c2), a[0], a[-1]))
+        return quadratic_vertex(a, curve, window)
     mean = L.mean(0)
     i0 = int(np.argmin(mean))
     boots = np.array([vertex(L[rng.integers(0, len(L), len(L))].mean(0)) for _ in range(n_boot)])

@@ -19,6 +19,9 @@ matches at alpha_t = 0.  Per alpha_t:
   narrow bracket predicted from the previous levels' roots; omega follows from
   G(omega) = 1 - nu_2 g by Newton steps that bracket it from both sides (the spectral sum
   G has 13 terms);
+* step 4b's orthogonal correction, at every node and level from the same spectral sums:
+  the cDE's residual takes -ds, the K-traces +t du, the Woodbury difference -dtau
+  (``orthogonal=False``: free subordination alone, the previous theory, bit for bit);
 * the lambda-derivatives at 0 by a one-sided five-point stencil on the last level (step 2).
 
 Vectorised over alpha_t (float64; the quadrature of W_t's exact expected spectrum is shared).
@@ -37,8 +40,8 @@ from ..stein import check_size
 from ..theory import finite_size_tasks as eqs
 from .spectral import DEFAULT_NODES, wishart_quadrature
 
-__all__ = ["task_recursion", "level_resolvents", "recursion_at_zero", "CHEB_NODES", "DECADES", "check_sizes",
-           "G_inverse"]
+__all__ = ["task_recursion", "level_resolvents", "recursion_at_zero", "CHEB_NODES", "DECADES",
+           "check_sizes", "G_inverse"]
 
 #: Chebyshev nodes of each level's table of log(zeta g) against log zeta
 CHEB_NODES = 100
@@ -384,7 +387,10 @@ def task_recursion(alpha_t, *, n_t, n_v, m, p, nodes: int = DEFAULT_NODES,
     ``resolvent``: a callable z -> (g, g', g'') giving g(z) = E Tr (F_{-1} + z)^-1 / p of the
     other m - 1 tasks and its z-derivatives, arrays shaped like z (len(alpha_t), M), used
     instead of the recursion's last level (steps 3-4 on a given law of F_{-1}, e.g. a
-    simulated one: ``scripts/recursion_level_probe.py``)."""
+    simulated one: ``scripts/recursion_level_probe.py``).
+
+    ``orthogonal``: include step 4b (the O(1/p) correction of free subordination for a
+    Haar orthogonal rotation; the default); False gives free subordination alone."""
     (n_t, n_v, m, p), at, k, w, ell, a, h_inf, zscale = _setup(alpha_t, n_t, n_v, m, p,
                                                                  nodes, rule)
     if resolvent is not None and not callable(resolvent):

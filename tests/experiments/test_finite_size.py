@@ -73,10 +73,22 @@ def test_optimum_comparison_small():
     assert r.order2 is not None and -1.2 < r.order2 < -0.9
     assert r.ci95[0] <= r.ci68[0] <= r.simulated <= r.ci68[1] <= r.ci95[1]
     assert r.grid.size == 11 and "2b" in format_optimum([r])
+    # the theories through the simulation's estimator: near, not at, their argmins
+    for exact, vertex in ((r.order1, r.order1_vertex), (r.order2, r.order2_vertex)):
+        assert abs(vertex - exact) < np.diff(r.grid).min()
     with pytest.raises(ValueError, match="figure"):
         optimum_comparison("2a", runs=10)
     o4 = optimum_comparison("4b", runs=50, seed=3, points=7, n_boot=50)
     assert o4.order2 is None and o4.inside95("order2") is None
+    assert o4.order2_vertex is None and o4.inside95("order2_vertex") is None
+
+
+def test_quadratic_vertex_is_exact_on_a_parabola_and_biased_on_a_skewed_curve():
+    from symmaml.nonlinear.stats import quadratic_vertex
+    a = np.linspace(-1.0, 0.5, 16)
+    assert quadratic_vertex(a, 3 * (a + 0.37) ** 2 + 1) == pytest.approx(-0.37, abs=1e-12)
+    skewed = (a + 0.37) ** 2 + 2 * (a + 0.37) ** 3
+    assert abs(quadratic_vertex(a, skewed) + 0.37) > 1e-3
 
 
 def test_figure_data_carries_the_order2_curve_only_where_derived():
