@@ -32,9 +32,10 @@ _EQUATIONS = {
           "In nu_2, omega (with G(omega) = 1 - nu_2 g(zeta + nu_2)), G's omega-derivatives, "
           "g and its derivatives at zeta + nu_2 and at zeta, and a spectral sum u with its "
           "omega-derivatives (module doc of `symmaml.theory.finite_size_tasks`). Step 4b's "
-          "orthogonal corrections delta s, delta tau are in the point t, the shift zeta and "
-          "the sums Sigma_d2 ... Sigma_ad3 of w d^2, w a d^2, w d^3, w a d^3 over A^2's "
-          "spectrum (d = 1/(1 + omega a)); F and the Woodbury difference take -delta s and "
+          "orthogonal corrections delta s, delta tau follow as a sequence of definitions, "
+          "each in the symbols before it, from the point t, the shift zeta and the sums "
+          "Sigma_d2 ... Sigma_ad3 of w d^2, w a d^2, w d^3, w a d^3 over A^2's spectrum "
+          "(d = 1/(1 + omega a)); F and the Woodbury difference take -delta s and "
           "-delta tau."),
 }
 
@@ -52,9 +53,11 @@ def _items_underparameterized():
     eqs = ft.task_equations()
     names = (("x", "t(\\nu_2)"), ("t2", "t_2"), ("F", "F(\\nu_2)"),
              ("trace", "\\mathrm{Tr}\\,K h(M)"),
-             ("woodbury", "\\mathbb{E}\\,\\mathrm{Tr}[(I + B R B^T)^{-1} B R^2 B^T]"),
-             ("ds", "\\delta s(t)"), ("dtau", "\\delta\\tau(t)"))
-    return [(lhs, eqs[k]) for k, lhs in names], ft.alpha0_proof()
+             ("woodbury", "\\mathbb{E}\\,\\mathrm{Tr}[(I + B R B^T)^{-1} B R^2 B^T]"))
+    items = [(lhs, eqs[k]) for k, lhs in names]
+    # step 4b as (subexpressions, main): each line in the symbols of the lines before it
+    items += [(paper_latex(sym), rhs) for sym, rhs in ft.orthogonal_steps()]
+    return items, ft.alpha0_proof()
 
 
 _ITEMS = {"1": _items_overparameterized, "2": _items_underparameterized}

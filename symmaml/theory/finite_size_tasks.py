@@ -76,7 +76,7 @@ from .common import E_d_sq, test_average
 from .derivation import Derivation, Step, display
 
 __all__ = ["R_sigma", "R_nu", "alpha0_values", "subordinated_cde", "trace_h", "woodbury_difference",
-           "orthogonal_correction", "orthogonal_trace", "SYMBOLS_4B",
+           "orthogonal_correction", "orthogonal_trace", "orthogonal_steps", "SYMBOLS_4B",
            "spectral_derivatives", "task_equations", "derive", "alpha0_proof", "SYMBOLS"]
 
 #: the task recursion's sigma^2 and nu^2 coefficients (not closed-form; numeric layer)
@@ -146,7 +146,7 @@ def woodbury_difference(state, nu2, g_zeta, g0, g1, g2, p):
     return trace_h(state, u, u_n, u_nn)
 
 
-def orthogonal_correction(x, omega, zeta, nu2, g0, g1, g2, sums, p):
+def orthogonal_correction(x, omega, zeta, nu2, g0, g1, g2, sums, p, name=None):
     """Step 4b: the O(1/p) correction to free subordination for a Haar *orthogonal* relative
     rotation (real matrices), at the leading-order solution of step 4.
 
@@ -169,25 +169,32 @@ def orthogonal_correction(x, omega, zeta, nu2, g0, g1, g2, sums, p):
     A)^-1, :func:`orthogonal_trace`.  ``sums`` = (sum w d^2, sum w a d^2, sum w d^3,
     sum w a d^3) over A^2's spectrum (a, w), d = 1/(1 + omega a); ``g0, g1, g2``: g and its
     derivatives at zeta + nu_2.  Both sides' corrections vanish identically when D or F is
-    a multiple of I (alpha_t = 0; no other task yet).  Plain arithmetic."""
+    a multiple of I (alpha_t = 0; no other task yet).  Plain arithmetic.
+
+    ``name``: None, or a function (key, value) -> value used for each intermediate (the
+    record passes one that returns a symbol and keeps the definition: the equations as
+    (subexpressions, main), :func:`orthogonal_steps`)."""
+    if name is None:
+        def name(key, value):
+            return value
     s_d2, s_ad2, s_d3, s_ad3 = sums
-    r = omega / x                                # 1/(D + Omega) = r d
-    S2, S3 = r ** 2 * s_d2, r ** 3 * s_d3
-    S2D = r ** 2 * (zeta * s_d2 + x * s_ad2)
-    S3D = r ** 3 * (zeta * s_d3 + x * s_ad3)
-    tau = p * g0
+    r = name("r", omega / x)                     # 1/(D + Omega) = r d
+    S2, S3 = name("S_2", r ** 2 * s_d2), name("S_3", r ** 3 * s_d3)
+    S2D = name("S_2D", r ** 2 * (zeta * s_d2 + x * s_ad2))
+    S3D = name("S_3D", r ** 3 * (zeta * s_d3 + x * s_ad3))
+    tau = name("tau", p * g0)
     Omt = zeta + nu2
-    T2, T3 = -p * g1, p * g2 / 2
-    T2F = p * (g0 + Omt * g1)                    # sum f/(f + Omt)^2 over F's spectrum
-    T3F = -p * (g1 + Omt * g2 / 2)               # sum f/(f + Omt)^3
-    kappa = p / tau ** 2 - 1 / S2 - 1 / T2
-    Om_z = 1 + 1 / (kappa * S2)
-    Omt_z1 = 1 + 1 / (kappa * T2)                # 1 + dOmega~/dz
-    Om_e = -S2D / S2 * Om_z
-    c1 = Om_z * (S3D - S2D * S3 / S2) / tau
-    c2 = Omt_z1 * (T3F - T2F * T3 / T2) / tau
-    dtau = -(c1 / S2 + c2 / T2) / kappa
-    dOm = (c1 - dtau) / S2
+    T2, T3 = name("T_2", -p * g1), name("T_3", p * g2 / 2)
+    T2F = name("T_2F", p * (g0 + Omt * g1))      # sum f/(f + Omt)^2 over F's spectrum
+    T3F = name("T_3F", -p * (g1 + Omt * g2 / 2))  # sum f/(f + Omt)^3
+    kappa = name("kappa", p / tau ** 2 - 1 / S2 - 1 / T2)
+    Om_z = name("Omega_z", 1 + 1 / (kappa * S2))
+    Omt_z = name("Omegatilde_z", 1 / (kappa * T2))
+    Om_e = name("Omega_epsilon", -S2D / S2 * Om_z)
+    c1 = name("c_1", Om_z * (S3D - S2D * S3 / S2) / tau)
+    c2 = name("c_2", (1 + Omt_z) * (T3F - T2F * T3 / T2) / tau)
+    dtau = name("delta_tau", -(c1 / S2 + c2 / T2) / kappa)
+    dOm = name("delta_Omega", (c1 - dtau) / S2)
     return {"ds": tau * dOm + dtau / r, "dtau": dtau, "dOm": dOm, "r": r, "tau": tau,
             "Om_e": Om_e, "Om_z": Om_z}
 
@@ -200,6 +207,25 @@ def orthogonal_trace(corr, x, zeta, s_kad2, s_kad3, s_ka2d3):
     return x * (corr["dOm"] * r ** 2 * s_kad2
                 - r ** 3 / tau * ((corr["Om_e"] + corr["Om_z"] * zeta) * s_kad3
                                   + corr["Om_z"] * x * s_ka2d3))
+
+
+@lru_cache(maxsize=None)
+def orthogonal_steps():
+    """Step 4b as (subexpressions, main): a tuple of (symbol, definition) pairs, each in
+    :data:`SYMBOLS`, :data:`SYMBOLS_4B`, p and the symbols defined before it, ending with
+    delta_s -- the same arithmetic as :func:`orthogonal_correction` (which builds it),
+    for the record and the LaTeX document."""
+    nu2, om, g0, g1, g2 = SYMBOLS[0], SYMBOLS[1], SYMBOLS[4], SYMBOLS[5], SYMBOLS[6]
+    t, zeta, *sums = SYMBOLS_4B
+    defs = []
+
+    def name(key, value):
+        sym = Symbol(key)
+        defs.append((sym, value))
+        return sym
+    corr = orthogonal_correction(t, om, zeta, nu2, g0, g1, g2, sums, p, name=name)
+    defs.append((Symbol("delta_s"), corr["ds"]))
+    return tuple(defs)
 
 
 @lru_cache(maxsize=None)

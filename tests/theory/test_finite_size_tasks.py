@@ -104,3 +104,20 @@ def test_woodbury_difference_and_resolvent_identity_on_sampled_matrices():
 def test_theorem3_has_no_order2():
     with pytest.raises(ValueError, match="Theorem"):
         theory.derivation(3, order=2)
+
+
+def test_orthogonal_steps_are_the_correction_in_named_pieces():
+    """Step 4b's record (subexpressions, main): each definition uses only the declared
+    symbols and those defined before it, and substituting them back gives delta s and
+    delta tau of task_equations exactly."""
+    from sympy import Symbol
+    defs = ft.orthogonal_steps()
+    known = set(ft.SYMBOLS) | set(ft.SYMBOLS_4B) | {p}
+    values = {}
+    for sym, rhs in defs:
+        assert rhs.free_symbols <= known, (sym, rhs.free_symbols - known)
+        known.add(sym)
+        values[sym] = rhs.xreplace(values)
+    eqs = ft.task_equations()
+    assert cancel(values[Symbol("delta_s")] - eqs["ds"]) == 0
+    assert cancel(values[Symbol("delta_tau")] - eqs["dtau"]) == 0
