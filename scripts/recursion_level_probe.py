@@ -34,6 +34,9 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+# the matched order-2 E|omega* - w0|^2 and the simulation of it: the sibling probe's
+from spectrum_average_probe import simulate as simulate_E, theory_E  # noqa: E402
+
 #: shifts, in units of zeta_0
 MULTIPLES = (0.01, 0.1, 1.0, 10.0)
 
@@ -112,19 +115,6 @@ class EmpiricalResolvent:
         return tuple(v * scale for v in out)
 
 
-def theory_E(alpha_t, sizes, sigma, nu, orthogonal=True, resolvents=None):
-    """The order-2 E|omega* - w0|^2 matched at alpha_t = 0; ``resolvents``: {alpha: callable}
-    for the last step on a given law of F_{-1} (the hybrid)."""
-    from symmaml.inverse_wishart import underparameterized_alpha0
-    from symmaml.numeric.finite_size_tasks import task_recursion
-    exact_s, exact_n = underparameterized_alpha0(sizes["n_v"], sizes["m"], sizes["p"])
-    R = {a: task_recursion([a], orthogonal=orthogonal, **sizes,
-                           resolvent=None if resolvents is None else resolvents[a])
-         for a in (alpha_t, 0.0)}
-    return (sigma ** 2 * exact_s * R[alpha_t][0][0] / R[0.0][0][0]
-            + nu ** 2 / sizes["p"] * exact_n * R[alpha_t][1][0] / R[0.0][1][0])
-
-
 def hybrid(alpha_t, sizes, runs, seed, sigma, nu, orthogonal=True, batches=5):
     """E|omega* - w0|^2 from the last step on the simulated F_{-1} (matched at alpha_t = 0):
     (value, standard error over ``batches``)."""
@@ -135,7 +125,8 @@ def hybrid(alpha_t, sizes, runs, seed, sigma, nu, orthogonal=True, batches=5):
 
     def value(sl):
         laws = {a: EmpiricalResolvent(spectra[a][sl]) for a in spectra}
-        return theory_E(alpha_t, sizes, sigma, nu, orthogonal, laws)
+        return theory_E(alpha_t, sizes=sizes, sigma=sigma, nu=nu, orthogonal=orthogonal,
+                        resolvents=laws)
 
     parts = [value(slice(b, None, batches)) for b in range(batches)]
     return value(slice(None)), np.std(parts, ddof=1) / np.sqrt(batches)
@@ -143,7 +134,6 @@ def hybrid(alpha_t, sizes, runs, seed, sigma, nu, orthogonal=True, batches=5):
 
 def hybrid_table(figure, alphas, runs, seed):
     from symmaml.experiments.paper import get_figure
-    from spectrum_average_probe import simulate as simulate_E
     sizes = sizes_of(figure)
     P = get_figure(figure).params
     sigma, nu = P["sigma"], P["nu"]
@@ -154,8 +144,10 @@ def hybrid_table(figure, alphas, runs, seed):
     print("|---:|---:|---:|---:|---:|---:|")
     for a in alphas:
         mc, se = simulate_E(a, None, runs, _rng(seed, a, 2), sizes=sizes, sigma=sigma, nu=nu)
-        cells = [f"{100 * (theory_E(a, sizes, sigma, nu, o) / mc - 1):+.4f} ± "
-                 f"{100 * se / mc:.4f} %" for o in (False, True)]
+        cells = []
+        for o in (False, True):
+            th = theory_E(a, sizes=sizes, sigma=sigma, nu=nu, orthogonal=o)
+            cells.append(f"{100 * (th / mc - 1):+.4f} ± {100 * se / mc:.4f} %")
         for o in (False, True):
             hy, hy_se = hybrid(a, sizes, runs, seed, sigma, nu, o)
             cells.append(f"{100 * (hy / mc - 1):+.4f} ± {100 * np.hypot(se, hy_se) / mc:.4f} %")

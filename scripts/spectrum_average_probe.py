@@ -29,16 +29,22 @@ SIZES = dict(n_t=5, n_v=25, m=40, p=30)
 SIGMA, NU = 0.2, 0.2
 
 
-def theory_E(alpha_t, rule=None, sizes=SIZES, sigma=SIGMA, nu=NU):
+def theory_E(alpha_t, rule=None, sizes=SIZES, sigma=SIGMA, nu=NU, orthogonal=True,
+             resolvents=None):
     """The order-2 E|omega* - w0|^2 (matched at alpha_t = 0) on W_t's exact expected spectrum
-    or on ``rule`` = (lam, w)."""
+    or on ``rule`` = (lam, w); ``orthogonal``: with step 4b (the default) or free
+    subordination alone; ``resolvents``: {alpha: callable} for the last step on a given law
+    of F_{-1} at alpha_t and at 0 (``scripts/recursion_level_probe.py``'s hybrid)."""
     from symmaml.inverse_wishart import underparameterized_alpha0
     from symmaml.numeric.finite_size_tasks import task_recursion
-    R_s, R_n = task_recursion(np.array([alpha_t, 0.0]), rule=rule, **sizes)
+    # (each row is computed independently, so separate calls give the same bits)
+    R = {a: task_recursion([a], rule=rule, orthogonal=orthogonal, **sizes,
+                           resolvent=None if resolvents is None else resolvents[a])
+         for a in (alpha_t, 0.0)}
     exact_s, exact_n = underparameterized_alpha0(sizes["n_v"], sizes["m"], sizes["p"])
     # underparameterized_alpha0 gives the nu^2 part per tau^2 = nu^2/p
-    return (sigma ** 2 * exact_s * R_s[0] / R_s[1]
-            + nu ** 2 / sizes["p"] * exact_n * R_n[0] / R_n[1])
+    return (sigma ** 2 * exact_s * R[alpha_t][0][0] / R[0.0][0][0]
+            + nu ** 2 / sizes["p"] * exact_n * R[alpha_t][1][0] / R[0.0][1][0])
 
 
 def fixed_spectrum(rng, sizes=SIZES):

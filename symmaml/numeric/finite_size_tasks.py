@@ -145,10 +145,10 @@ class _Inverse:
         return 1 / z, -1 / z ** 2, 2 / z ** 3
 
 
-def _G_derivatives(om, a, w, p):
-    """G's first two omega-derivatives (G = Tr (I + omega A^2)^-1 / p); om (A, M), a (A, K).
-    (1 - G itself is ``nu_2 g`` by construction, and :func:`G_inverse` sums it.)"""
-    d = 1.0 / (1.0 + om[..., None] * a[:, None, :])
+def _G_derivatives(d, a, w, p):
+    """G's first two omega-derivatives (G = Tr (I + omega A^2)^-1 / p) from d = 1/(1 +
+    omega a), shape (A, M, K); a (A, K).  (1 - G itself is ``nu_2 g`` by construction, and
+    :func:`G_inverse` sums it.)"""
     wad = w * a[:, None, :] * d * d
     return -wad.sum(-1) / p, 2.0 * (wad * a[:, None, :] * d).sum(-1) / p
 
@@ -210,12 +210,12 @@ def G_inverse(q, a, w, p, om0, h_inf):
 def _state(nu2, zeta, table, a, w, p, n_v, om0, h_inf, orthogonal=True):
     g0, g1, g2 = table(zeta + nu2)
     om = G_inverse(nu2 * g0, a, w, p, om0, h_inf)
-    G_w, G_ww = _G_derivatives(om, a, w, p)
+    d = 1.0 / (1.0 + om[..., None] * a[:, None, :])
+    G_w, G_ww = _G_derivatives(d, a, w, p)
     st = eqs.subordinated_cde(nu2, om, G_w, G_ww, g0, g1, g2, p, n_v)
     st.update(nu2=nu2, om=om, g0=g0, g1=g1, g2=g2, zeta=zeta, corr=None)
     if orthogonal:
         # step 4b: s -> s + ds in the cDE (its derivatives' corrections are O(p^-2))
-        d = 1.0 / (1.0 + om[..., None] * a[:, None, :])
         wd2 = w * d * d
         wd3 = wd2 * d
         aa = a[:, None, :]

@@ -67,12 +67,10 @@ def _root(f, x0):
 def orthogonal_reference(g, zeta, x, a, w, p, omega0, K_list=()):
     """(ds, dtau, [du for K in K_list]) of step 4b at one shift ``zeta`` and point ``x``,
     the obvious way (module doc); g a scalar function (the resolvent of F / p), ``omega0``
-    a start for Omega (else 1/g-based).  The corrected minus the free values of s = Tr(I +
+    a start for Omega near the free root (the root search widens a bracket around it; far
+    from it the system has poles).  The corrected minus the free values of s = Tr(I +
     x A R A)^-1 = tau (Omega + zeta), tau = E Tr G, and u = Tr K (I + x A R A)^-1."""
     D0 = zeta + x * a
-
-    def gd(y, h):                                  # g, g', g'' by central differences
-        return _diffs(g, y, h)
 
     def lead(eps=0.0, z=0.0, eF=0.0, start=None):
         D = (1 + eps) * D0 - z
@@ -96,7 +94,7 @@ def orthogonal_reference(g, zeta, x, a, w, p, omega0, K_list=()):
     Omt_e = (lead(eF=h, start=Om)[1] - lead(eF=-h, start=Om)[1]) / (2 * h)
 
     def f_sums(y):                                 # sum 1/(f + y)^3, sum f/(f + y)^3
-        g0, g1, g2 = gd(y, 1e-3 * y)
+        g0, g1, g2 = _diffs(g, y, 1e-3 * y)      # by central differences
         return p * g2 / 2, -p * g1 - y * p * g2 / 2
 
     def corrected(e):

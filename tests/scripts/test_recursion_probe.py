@@ -22,7 +22,7 @@ def test_theory_value_is_the_packages_order2():
     sigma, nu = 0.5, 0.5
     L = loss_function(2, order=2)(alpha_t=np.array([1.0]), alpha_r=0.0, n_r=40, sigma=sigma,
                                   nu=nu, **SIZES)[0]
-    assert probe.theory_E(1.0, SIZES, sigma, nu) == pytest.approx(
+    assert probe.theory_E(1.0, sizes=SIZES, sigma=sigma, nu=nu) == pytest.approx(
         2 * L - nu ** 2 - sigma ** 2, rel=1e-12)
 
 
