@@ -111,6 +111,18 @@ def _orthogonal_at_identity(key):
     return cancel(together(e.xreplace({g0: (1 - d) / nu2, t: nu2})))
 
 
+def _projection_at_identity(which):
+    """Step 3b of the order-2 Theorem 1 at A = I (every a = ell = 1, d = 1/(1 + omega)):
+    delta s (``which`` = 0) or delta U (1) of the record, with the spectral sums
+    G = d, G1 = -d^2, G2 = 2 d^3 (normalised by p) and U = p d, U1 = -p d^2, U2 = 2 p d^3,
+    cancelled."""
+    from ..theory import finite_size as fs
+    om, c = fs.omega, fs.c_rank
+    d = 1 / (1 + om)
+    sums = (d, -d ** 2, 2 * d ** 3, p * d, -p * d ** 2, 2 * p * d ** 3)
+    return cancel(fs.projection_correction(sums, om, c, reduce=cancel)[which])
+
+
 CLAIMS: list[Claim] = [
     Claim("FS-1", _SECTION, "the order-2 Theorem 1 is exact at alpha_t = 0: its E|omega* - w0|^2 "
           "is the finite-sample (inverse-Wishart) value",
@@ -139,4 +151,11 @@ CLAIMS: list[Claim] = [
     Claim("FS-8", _SECTION, "the orthogonal correction leaves E Tr(F + zeta + t A^2)^-1 (the "
           "Woodbury difference) unchanged at alpha_t = 0: delta tau = 0 when A = I",
           derived=lambda: _orthogonal_at_identity("dtau"), printed=lambda: 0),
+    Claim("FS-9", _SECTION, "the orthogonal correction of free subordination for the Haar "
+          "projection (step 3b of the order-2 Theorem 1) leaves s = Tr(I + T A Q A)^-1 "
+          "unchanged at alpha_t = 0: delta s = 0 when A = I",
+          derived=lambda: _projection_at_identity(0), printed=lambda: 0),
+    Claim("FS-10", _SECTION, "step 3b leaves U = Tr A (I + T A Q A)^-1 unchanged at "
+          "alpha_t = 0: delta U = 0 when A = I",
+          derived=lambda: _projection_at_identity(1), printed=lambda: 0),
 ]

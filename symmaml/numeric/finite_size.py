@@ -25,7 +25,10 @@ with k = alpha_t / n_t, the sigma^2 coefficient of E|omega* - w0|^2 (Eqs. 70-74)
    the inverse-Wishart mean).
 3. *Q average: free subordination.*  E_Q (I + T A Q A)^-1 = (I + omega A^2)^-1 with
    omega = T (1 - (1 - c) / G(omega)), c = r/p, G(omega) = Tr (I + omega A^2)^-1 / p
-   (Biane's subordination for the free product with a projection).  Then every spectral sum
+   (Biane's subordination for the free product with a projection), plus its O(1/p)
+   correction for a Haar *orthogonal* Q (step 3b, ``orthogonal=True``, the default:
+   :func:`symmaml.theory.finite_size.projection_correction`; s -> s + ds in the cDE and
+   T u -> T (u + du) in the traces).  Then every spectral sum
    over M is a sum over A's eigenvalues, written as a function of omega (T = omega / (1 -
    (1 - c)/G) is explicit), and the cDE of step 2 becomes one equation in omega.
 4. *A average: the exact expected spectral measure* of W_t at the sizes n_t, p
@@ -84,23 +87,23 @@ def _sums_G(omega, a, w, p):
 
 
 @lru_cache(maxsize=None)
-def _compiled():
-    """The equations of :func:`symmaml.theory.finite_size.noise_equations`, compiled once:
-    a function of (omega, c, n_v, p, G, G1, G2, U, U1, U2) per output."""
+def _compiled(orthogonal=True):
+    """The equations of :func:`symmaml.theory.finite_size.noise_equations`, compiled once
+    per ``orthogonal``: a function of (omega, c, n_v, p, G, G1, G2, U, U1, U2) per output."""
     from ..theory import finite_size as fs
     args = (fs.omega, fs.c_rank, n_v_sym, p_sym) + tuple(fs.SUMS)
-    eqs = fs.noise_equations()
+    eqs = fs.noise_equations(orthogonal)
     return {name: compile_expr(expr, args, check_finite=False) for name, expr in eqs.items()}
 
 
-def _evaluate(names, omega, a, ell, w, p, n_v, c):
+def _evaluate(names, omega, a, ell, w, p, n_v, c, orthogonal=True):
     if names == ("F",):
         # F involves the G sums only: skip the U sums inside the root search
         G, G1, G2 = _sums_G(omega, a, w, p)
         U = U1 = U2 = G
     else:
         (G, G1, G2), (U, U1, U2) = _sums(omega, a, ell, w, p)
-    fns = _compiled()
+    fns = _compiled(orthogonal)
     # the raw compiled functions: every input is already float64 here, and the wrapper's
     # conversions cost more than the arithmetic inside the root search
     c, n_v, p = float(c), float(n_v), float(p)
@@ -131,7 +134,7 @@ def _check_sizes(n_t, n_v, m, p):
 
 
 def overparameterized_noise(alpha_t, *, n_t: int, n_v: int, m: int, p: int,
-                            nodes: int = DEFAULT_NODES) -> np.ndarray:
+                            nodes: int = DEFAULT_NODES, orthogonal: bool = True) -> np.ndarray:
     """S(alpha_t) = E Tr[(B B^T)^-1 Gamma_sigma] at order 2 (module doc), for p > n_v m + 1.
 
     ``alpha_t``: array-like (any shape); returns float64 of the same shape.  Raises
@@ -146,6 +149,8 @@ def overparameterized_noise(alpha_t, *, n_t: int, n_v: int, m: int, p: int,
     lam, w = wishart_quadrature(n_t, p, nodes)
     N = n_v * m
     c = (p - N + n_v) / p
+    # one task: Q = I, nothing is rotated (step 3b is zero there; skip its rounding)
+    orthogonal = bool(orthogonal) and c < 1.0
     k = at / n_t
     ell = 1.0 - k[:, None] * lam
     a = ell * ell
@@ -163,14 +168,14 @@ def overparameterized_noise(alpha_t, *, n_t: int, n_v: int, m: int, p: int,
         # one task (c = 1): Q = I, T = omega; grow the bracket until F > 0
         omega_max = np.ones_like(at)
         for _ in range(200):
-            (F,) = _evaluate(("F",), omega_max, a, ell, w, p, n_v, c)
+            (F,) = _evaluate(("F",), omega_max, a, ell, w, p, n_v, c, orthogonal)
             if np.all(F > 0):
                 break
             omega_max = np.where(F > 0, omega_max, omega_max * 4.0)
         else:
             raise ValueError("alpha_t: no bracket for the corrected deterministic equivalent")
     def F_at(log_om):
-        return _evaluate(("F",), np.exp(log_om), a, ell, w, p, n_v, c)[0]
+        return _evaluate(("F",), np.exp(log_om), a, ell, w, p, n_v, c, orthogonal)[0]
 
     lo, top = _bisect_log(lambda x: F_at(x) > 0, np.log(omega_max), BISECTIONS)
     # F is smooth in log omega: a few Illinois (regula falsi) steps inside the bracket take
@@ -185,7 +190,8 @@ def overparameterized_noise(alpha_t, *, n_t: int, n_v: int, m: int, p: int,
         lo, f_lo = np.where(pos, lo, new), np.where(pos, f_lo * 0.5, f_new)
         top, f_top = np.where(pos, new, top), np.where(pos, f_new, f_top * 0.5)
     omega = np.exp(np.where(np.abs(f_lo) < np.abs(f_top), lo, top))
-    T, tr_g, tr_Ag = _evaluate(("T", "trace_g", "trace_Ag"), omega, a, ell, w, p, n_v, c)
+    T, tr_g, tr_Ag = _evaluate(("T", "trace_g", "trace_Ag"), omega, a, ell, w, p, n_v, c,
+                               orthogonal)
     S = m * (T + k * (tr_g - tr_Ag))
     if not np.all(np.isfinite(S)):
         raise ValueError("alpha_t: the finite-size noise factor is not finite here")

@@ -13,7 +13,8 @@ _INTRO = {
           "(`symmaml.theory.loss(1, order=2)`): the delta and nu^2 parts are exact for every "
           "alpha_t; the sigma^2 factor S_sigma is a corrected deterministic equivalent "
           "(block inversion, second-order leave-one-out expansion, free subordination for the "
-          "other tasks' projection, exact expected spectrum of W_t), evaluated by "
+          "other tasks' projection with its O(1/p) correction for a real, orthogonal "
+          "rotation, exact expected spectrum of W_t), evaluated by "
           "`symmaml.numeric.loss_function(1, order=2)`."),
     "2": ("Theorem 2's E|omega* - w0|^2 (Eq. 85, p < n_v m) at finite sizes "
           "(`symmaml.theory.loss(2, order=2)`): leave one task out (Woodbury), the shifted "
@@ -27,7 +28,10 @@ _INTRO = {
 _EQUATIONS = {
     "1": ("The equations of S_sigma (F = 0 fixes omega; S_sigma = m [T + k (Tr g - Tr A g)], "
           "k = alpha_t/n_t)", "In the spectral sums G, G1, G2, U, U1, U2 over the eigenvalues "
-          "of W_t (module doc of `symmaml.theory.finite_size`)."),
+          "of W_t (module doc of `symmaml.theory.finite_size`). Step 3b's orthogonal "
+          "corrections delta s, delta U (Theorem 2's step 4b for the Haar projection: zeta = "
+          "0, g(z) = c/(1 + z)) follow as a sequence of definitions, each in the symbols "
+          "before it; F and the traces take them as s -> s + delta s, U -> U + delta U."),
     "2": ("The equations of the task recursion (F = 0 fixes nu_2 at each shift zeta)",
           "In nu_2, omega (with G(omega) = 1 - nu_2 g(zeta + nu_2)), G's omega-derivatives, "
           "g and its derivatives at zeta + nu_2 and at zeta, and a spectral sum u with its "
@@ -42,10 +46,14 @@ _EQUATIONS = {
 
 def _items_overparameterized():
     from ..theory import finite_size as fs
-    eqs = fs.noise_equations()
+    eqs = fs.noise_equations(named=True)
     names = (("T", "T(\\omega)"), ("F", "F(\\omega)"), ("tau2", "T_2"),
              ("trace_g", "\\mathrm{Tr}\\,g(M)"), ("trace_Ag", "\\mathrm{Tr}\\,A\\,g(M)"))
-    return [(lhs, eqs[k]) for k, lhs in names], fs.alpha0_proof()
+    items = [(lhs, eqs[k]) for k, lhs in names]
+    # step 3b as (subexpressions, main); its T is T(omega) above
+    items += [(paper_latex(sym), rhs) for sym, rhs in fs.projection_steps()
+              if sym.name != "T"]
+    return items, fs.alpha0_proof()
 
 
 def _items_underparameterized():

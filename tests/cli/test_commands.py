@@ -39,7 +39,7 @@ def test_report_writes_outputs_atomically(tmp_path, capsys):
         "fig2b.png", "fig2b.pdf", "fig6b.png", "fig6b.pdf"}
     assert not [p for p in out.rglob("*") if p.name.startswith(".") or p.suffix == ".tmp"]
     printed = capsys.readouterr().out
-    assert "Eq. 10: FAILS" in printed and "52/54 claims hold" in printed
+    assert "Eq. 10: FAILS" in printed and "54/56 claims hold" in printed
     claims = json.loads((out / "claims.json").read_text())
     assert {c["equation"]: c["status"] for c in claims}["10"] == "fails"
     report = (out / "report.md").read_text()

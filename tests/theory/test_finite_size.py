@@ -52,6 +52,38 @@ def test_noise_equations_have_only_the_declared_symbols():
         assert expr.free_symbols <= allowed
 
 
+def test_projection_steps_are_the_correction_in_named_pieces():
+    """Step 3b's record (subexpressions, main): each definition uses only the declared
+    symbols and those defined before it; substituted back, they give projection_correction's
+    delta s, delta U, and the named equations give noise_equations' F and traces -- checked
+    exactly at rational points (the full expressions are too large to cancel quickly)."""
+    from sympy import Rational, Symbol, symbols
+    defs = fs.projection_steps()
+    known = {fs.omega, fs.c_rank, p, *fs.SUMS}
+    for sym, rhs in defs:
+        assert rhs.free_symbols <= known, (sym, rhs.free_symbols - known)
+        known.add(sym)
+    assert [sym.name for sym, _ in defs[-2:]] == ["delta_s", "delta_U"]
+    named, full = fs.noise_equations(named=True), fs.noise_equations()
+    assert named["F"].has(Symbol("delta_s")) and named["trace_Ag"].has(Symbol("delta_U"))
+    for point in ((Rational(3, 5), Rational(-1, 4), Rational(1, 3), Rational(7, 2),
+                   Rational(-5, 3), Rational(4, 1), Rational(1, 2), Rational(2, 3), 30, 2),
+                  (Rational(9, 10), Rational(-1, 20), Rational(1, 50), Rational(11, 1),
+                   Rational(-2, 1), Rational(3, 1), Rational(3, 2), Rational(5, 6), 60, 3)):
+        at = dict(zip((*fs.SUMS, fs.omega, fs.c_rank, p, n_v), point))
+        values = {}
+        for sym, rhs in defs:
+            values[sym] = rhs.xreplace(at).xreplace(values)
+        ds, dU = fs.projection_correction(tuple(at[x] for x in fs.SUMS), at[fs.omega],
+                                          at[fs.c_rank], p=at[p])
+        assert values[Symbol("delta_s")] == ds and values[Symbol("delta_U")] == dU
+        sub = {**at, **dict(zip(symbols("delta_s delta_U"), (ds, dU)))}
+        for key in ("F", "trace_g", "trace_Ag", "T", "tau2"):
+            assert named[key].xreplace(sub) == full[key].xreplace(at), key
+    free = fs.noise_equations(orthogonal=False)
+    assert not free["F"].has(Symbol("delta_s")) and free["F"] != full["F"]
+
+
 def test_exact_parts_by_direct_simulation():
     """The two parts called exact for every alpha_t, checked on sampled matrices: the nu^2
     part E Tr[blk(B B^T)(B B^T)^-1] = N (p - n_v - 1)/(p - N - 1) and E delta^T P delta =
