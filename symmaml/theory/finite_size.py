@@ -27,8 +27,9 @@ deterministic equivalent that keeps the first finite-size correction:
    projection), and the exact expected spectrum of W_t (module doc of
    :mod:`symmaml.numeric.finite_size`, where it is evaluated).  Its equations are built here,
    as SymPy expressions in the spectral sums (:func:`noise_equations`), and compiled there.
-   Without step 3b the theory is 0.5 ... 2 % low on S at p = 12 (n_v m = 6); the Haar
-   average itself is checked in ``tests/numeric/test_orthogonal_correction.py``.
+   Step 3b raises S by 0.5 ... 2 % at p = 12 (n_v m = 6) and by at most 0.02 % at Fig. 2's
+   sizes; it is checked against the Haar average itself in
+   ``tests/numeric/test_orthogonal_correction.py``.
 
 So ``theory.loss(1, order=2)`` is Eq. 65 at this E|omega* - w0|^2, with S an undefined
 function ``S_sigma(alpha_t, n_t, n_v, m, p)``; ``symmaml.numeric.loss_function(1, order=2)``
