@@ -210,17 +210,24 @@ class FiniteSizeLoss:
     the result is matched) by :func:`symmaml.numeric.finite_size_tasks.task_recursion`.  The
     theorem's regime rules (:func:`symmaml.theory.regime.check_arrays`) are applied on every
     call.
+
+    ``orthogonal`` (default True): the O(1/p) correction of free subordination for a Haar
+    orthogonal rotation (Theorem 1's step 3b, Theorem 2's step 4b); False evaluates the
+    free-subordination theory, to compare the two.
     """
 
     SIZES = ("n_t", "n_v", "n_r", "m", "p")
 
-    def __init__(self, theorem, nodes: int = DEFAULT_NODES):
+    def __init__(self, theorem, nodes: int = DEFAULT_NODES, orthogonal: bool = True):
         from sympy import Symbol
         from sympy.core.function import AppliedUndef
         from ..theory import finite_size as fs
         from ..symbols import alpha_t
         self.theorem = str(theorem)
         self.nodes = nodes
+        if not isinstance(orthogonal, (bool, np.bool_)):
+            raise ValueError(f"orthogonal must be True or False, got {orthogonal!r}")
+        self.orthogonal = bool(orthogonal)
         d = fs.derive(self.theorem)
         names = {}
         for app in d.result.atoms(AppliedUndef):
@@ -241,8 +248,8 @@ class FiniteSizeLoss:
     def noise(self, alpha_t, **sizes) -> dict:
         """The undefined functions at ``alpha_t`` (1-D array) for the given n_t, n_v, m, p:
         a dict name -> array (``R_sigma_0`` etc.: at alpha_t = 0)."""
-        return _NOISE[self.theorem](alpha_t, self.nodes, **{k: sizes[k] for k in
-                                                            ("n_t", "n_v", "m", "p")})
+        return _NOISE[self.theorem](alpha_t, self.nodes, self.orthogonal,
+                                    **{k: sizes[k] for k in ("n_t", "n_v", "m", "p")})
 
     def __call__(self, **values):
         from ..theory.regime import check_arrays
@@ -370,7 +377,8 @@ class FiniteSizeLoss:
         return InterpolatedLoss(self, sizes, series)
 
     def __repr__(self):
-        return f"FiniteSizeLoss(Theorem {self.theorem}, order=2)"
+        free = "" if self.orthogonal else ", orthogonal=False"
+        return f"FiniteSizeLoss(Theorem {self.theorem}, order=2{free})"
 
 
 class InterpolatedLoss:
@@ -483,8 +491,9 @@ class InterpolatedLoss:
                 f"{hi:g}], {self.nodes} nodes, error {max(self.error.values()):.1e})")
 
 
-def _noise_overparameterized(alpha_t, nodes, **sizes):
-    return {"S_sigma": overparameterized_noise(alpha_t, nodes=nodes, **sizes)}
+def _noise_overparameterized(alpha_t, nodes, orthogonal, **sizes):
+    return {"S_sigma": overparameterized_noise(alpha_t, nodes=nodes, orthogonal=orthogonal,
+                                               **sizes)}
 
 
 #: values of the task recursion already computed, keyed by (sizes, nodes, alpha_t): a
@@ -495,11 +504,11 @@ _RECURSION_MEMO: dict = {}
 _MEMO_SIZE = 20000
 
 
-def _recursion(alpha_t, nodes, sizes):
-    key = (tuple(sorted(sizes.items())), nodes)
+def _recursion(alpha_t, nodes, sizes, orthogonal=True):
+    key = (tuple(sorted(sizes.items())), nodes, orthogonal)
     todo = np.array([a for a in alpha_t if (key, float(a)) not in _RECURSION_MEMO])
     if todo.size:
-        R_s, R_n = task_recursion(todo, nodes=nodes, **sizes)
+        R_s, R_n = task_recursion(todo, nodes=nodes, orthogonal=orthogonal, **sizes)
         for a, s, n in zip(todo, R_s, R_n):
             _RECURSION_MEMO[(key, float(a))] = (float(s), float(n))
         while len(_RECURSION_MEMO) > _MEMO_SIZE:
@@ -508,8 +517,10 @@ def _recursion(alpha_t, nodes, sizes):
     return vals[:, 0], vals[:, 1]
 
 
-def _noise_underparameterized(alpha_t, nodes, **sizes):
-    R_s, R_n = _recursion(np.asarray(alpha_t, dtype=float).reshape(-1), nodes, sizes)
+def _noise_underparameterized(alpha_t, nodes, orthogonal, **sizes):
+    # (at alpha_t = 0 the correction vanishes identically, so R(0) is the same either way)
+    R_s, R_n = _recursion(np.asarray(alpha_t, dtype=float).reshape(-1), nodes, sizes,
+                          orthogonal)
     z_s, z_n = recursion_at_zero(nodes=nodes, **sizes)
     one = np.ones_like(R_s)
     return {"R_sigma": R_s, "R_nu": R_n, "R_sigma_0": z_s * one, "R_nu_0": z_n * one}
@@ -529,6 +540,7 @@ def check_order2_sizes(theorem, *, n_t, n_v, m, p) -> None:
 
 
 @lru_cache(maxsize=None)
-def finite_size_loss(theorem, nodes: int = DEFAULT_NODES) -> FiniteSizeLoss:
+def finite_size_loss(theorem, nodes: int = DEFAULT_NODES,
+                     orthogonal: bool = True) -> FiniteSizeLoss:
     """The order-2 loss of Theorem ``theorem`` (cached): see :class:`FiniteSizeLoss`."""
-    return FiniteSizeLoss(theorem, nodes)
+    return FiniteSizeLoss(theorem, nodes, orthogonal)

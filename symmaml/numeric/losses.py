@@ -132,20 +132,26 @@ def derived_function(theorem, name: str, backend="numpy") -> CheckedFunction:
     return CheckedFunction(compile_expr(expr, args, backend=backend), t)
 
 
-def loss_function(theorem, backend="numpy", order: int = 1):
+def loss_function(theorem, backend="numpy", order: int = 1, orthogonal: bool = True):
     """The average test loss of Theorem 1 or 2 as a vectorised function (see
     :func:`derived_function`).
 
     ``order=2``: the finite-size theory (``theory.loss(theorem, order=2)``, Theorems 1-2),
     which is not closed-form: a :class:`~symmaml.numeric.finite_size.FiniteSizeLoss`
-    (NumPy; sizes must be single integers)."""
+    (NumPy; sizes must be single integers); ``orthogonal=False`` gives it without the
+    orthogonal correction of free subordination (to compare; order 2 only)."""
     from ..theory.finite_size import check_order
     if check_order(order) == 2:
         if backend != "numpy":
             raise ValueError(f"backend: the order-2 loss is evaluated with NumPy only, got "
                              f"{backend!r}")
+        if not isinstance(orthogonal, bool):
+            raise ValueError(f"orthogonal must be True or False, got {orthogonal!r}")
         from .finite_size import finite_size_loss
-        return finite_size_loss(str(theorem))
+        return finite_size_loss(str(theorem), orthogonal=orthogonal)
+    if orthogonal is not True:
+        raise ValueError("orthogonal: only the order-2 theory has an orthogonal correction "
+                         "(order=2)")
     return derived_function(theorem, "loss", backend)
 
 

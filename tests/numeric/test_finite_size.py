@@ -116,3 +116,26 @@ def test_order2_loss_at_alpha_zero_is_the_exact_finite_sample_loss():
                 n_v=P["n_v"], n_r=P["n_r"], m=P["m"], p=P["p"], sigma=P["sigma"], alpha_r=ar,
                 tr_Sigma_w=P["nu"] ** 2, delta_sq=P["delta_sq"])
             assert float(f(alpha_t=0.0, alpha_r=ar, **P)) == pytest.approx(exact, rel=1e3 * EPS)
+
+
+def test_loss_function_offers_the_free_subordination_theory_for_comparison():
+    """loss_function(t, order=2, orthogonal=False): the same loss with the free noise
+    pieces (bit for bit those of orthogonal=False); equal at alpha_t = 0, where the
+    correction vanishes; bad values named."""
+    a = np.array([-1.0, 0.0, 0.7])
+    P1 = dict(alpha_r=0.2, n_t=40, n_v=5, n_r=40, m=5, p=50, sigma=0.5, nu=0.5, delta_sq=0.0)
+    on, off = loss_function(1, order=2), loss_function(1, order=2, orthogonal=False)
+    assert off.orthogonal is False and "orthogonal=False" in repr(off)
+    S_free = overparameterized_noise(a, n_t=40, n_v=5, m=5, p=50, orthogonal=False)
+    assert np.array_equal(off.noise(a, n_t=40, n_v=5, m=5, p=50)["S_sigma"], S_free)
+    L_on, L_off = on(alpha_t=a, **P1), off(alpha_t=a, **P1)
+    assert L_on[1] == L_off[1] and np.all(np.abs(L_on[[0, 2]] / L_off[[0, 2]] - 1) > 1e-6)
+    P2 = dict(alpha_r=0.2, n_t=10, n_v=8, n_r=10, m=5, p=12, sigma=0.5, nu=0.5)
+    on2, off2 = loss_function(2, order=2), loss_function(2, order=2, orthogonal=False)
+    L_on, L_off = on2(alpha_t=a, **P2), off2(alpha_t=a, **P2)
+    assert L_on[1] == pytest.approx(L_off[1], rel=1e-12)
+    assert np.all(np.abs(L_on[[0, 2]] / L_off[[0, 2]] - 1) > 1e-6)
+    with pytest.raises(ValueError, match="orthogonal"):
+        loss_function(1, order=2, orthogonal="no")
+    with pytest.raises(ValueError, match="orthogonal"):
+        loss_function(1, orthogonal=False)
