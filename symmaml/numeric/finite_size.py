@@ -36,9 +36,11 @@ with k = alpha_t / n_t, the sigma^2 coefficient of E|omega* - w0|^2 (Eqs. 70-74)
 
 The equations are built symbolically in :func:`symmaml.theory.finite_size.noise_equations`
 and compiled here; the spectral sums are NumPy sums over the quadrature nodes, vectorised over
-alpha_t (float64): T-derivatives by the chain rule in omega, the root by bisection in log omega (a fixed number of halvings, so the cost does not
-depend on the data).  The slow reference (mpmath, derivatives by mpmath.diff, roots by
-findroot) is :func:`symmaml.numeric.reference.finite_size_noise_reference`.
+alpha_t (float64): T-derivatives by the chain rule in omega, the root by bisection in log
+omega then Ridders' steps inside the bracket (fixed numbers of both, so the cost does not
+depend on the data, and elementwise, so a row does not depend on the others).  The slow
+reference (mpmath, derivatives by mpmath.diff, roots by findroot) is
+:func:`symmaml.numeric.finite_size_reference.finite_size_noise_reference`.
 """
 from __future__ import annotations
 
@@ -54,11 +56,14 @@ from .finite_size_tasks import (G_inverse, check_sizes as check_task_sizes, recu
 from .spectral import DEFAULT_NODES, wishart_quadrature
 
 __all__ = ["overparameterized_noise", "FiniteSizeLoss", "InterpolatedLoss",
-           "finite_size_loss", "BISECTIONS", "check_order2_sizes"]
+           "finite_size_loss", "BISECTIONS", "RIDDERS_STEPS", "check_order2_sizes"]
 
-#: halvings of the bracket in log omega (it spans e^60) before the Illinois steps
-BISECTIONS = 24
-SECANT_STEPS = 8
+#: halvings of the bracket in log omega (it spans e^60) before Ridders' steps
+BISECTIONS = 16
+#: Ridders' steps (two evaluations each) from the bisected bracket: float64 resolution
+#: (1e-15 against the mpmath reference; Illinois steps crawled from such a bracket, because
+#: F has a pole at omega_max, and needed 24 bisections and 8 steps for 1e-14)
+RIDDERS_STEPS = 3
 
 
 def _weights(omega, a, w):
@@ -111,6 +116,30 @@ def _evaluate(names, omega, a, ell, w, p, n_v, c, orthogonal=True):
         return [np.broadcast_to(np.asarray(fns[nm].raw(omega, c, n_v, p, G, G1, G2, U, U1, U2),
                                            dtype=float), omega.shape)
                 for nm in names]
+
+
+def _ridders(F_at, lo, top, steps):
+    """Ridders' method on brackets (lo, top) with F(lo) <= 0 < F(top), elementwise: each step
+    evaluates F at the midpoint and at the exponential-fit point, and keeps the narrowest
+    sub-bracket with the sign change (so it never leaves the bracket, and converges
+    quadratically once F is smooth across it); returns the end with the smaller |F|."""
+    f_lo, f_top = F_at(lo), F_at(top)
+    for _ in range(steps):
+        mid = 0.5 * (lo + top)
+        f_mid = F_at(mid)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            new = mid - (mid - lo) * f_mid / np.sqrt(f_mid * f_mid - f_lo * f_top)
+        new = np.where(np.isfinite(new) & (new > lo) & (new < top), new, mid)
+        f_new = F_at(new)
+        right = new > mid
+        p1, q1 = np.where(right, mid, new), np.where(right, f_mid, f_new)
+        p2, q2 = np.where(right, new, mid), np.where(right, f_new, f_mid)
+        pos1, pos2 = q1 > 0, q2 > 0
+        lo, f_lo, top, f_top = (np.where(pos1, lo, np.where(pos2, p1, p2)),
+                                np.where(pos1, f_lo, np.where(pos2, q1, q2)),
+                                np.where(pos1, p1, np.where(pos2, p2, top)),
+                                np.where(pos1, q1, np.where(pos2, q2, f_top)))
+    return np.where(np.abs(f_lo) < np.abs(f_top), lo, top)
 
 
 def _bisect_log(above, log_top, steps):
@@ -178,18 +207,7 @@ def overparameterized_noise(alpha_t, *, n_t: int, n_v: int, m: int, p: int,
         return _evaluate(("F",), np.exp(log_om), a, ell, w, p, n_v, c, orthogonal)[0]
 
     lo, top = _bisect_log(lambda x: F_at(x) > 0, np.log(omega_max), BISECTIONS)
-    # F is smooth in log omega: a few Illinois (regula falsi) steps inside the bracket take
-    # it to float64 resolution (from a wider bracket they crawl: F has a pole at omega_max)
-    f_lo, f_top = F_at(lo), F_at(top)
-    for _ in range(SECANT_STEPS):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            new = top - f_top * (top - lo) / (f_top - f_lo)
-        new = np.where(np.isfinite(new) & (new > lo) & (new < top), new, 0.5 * (lo + top))
-        f_new = F_at(new)
-        pos = f_new > 0
-        lo, f_lo = np.where(pos, lo, new), np.where(pos, f_lo * 0.5, f_new)
-        top, f_top = np.where(pos, new, top), np.where(pos, f_new, f_top * 0.5)
-    omega = np.exp(np.where(np.abs(f_lo) < np.abs(f_top), lo, top))
+    omega = np.exp(_ridders(F_at, lo, top, RIDDERS_STEPS))
     T, tr_g, tr_Ag = _evaluate(("T", "trace_g", "trace_Ag"), omega, a, ell, w, p, n_v, c,
                                orthogonal)
     S = m * (T + k * (tr_g - tr_Ag))
