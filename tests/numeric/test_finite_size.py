@@ -139,3 +139,25 @@ def test_loss_function_offers_the_free_subordination_theory_for_comparison():
         loss_function(1, order=2, orthogonal="no")
     with pytest.raises(ValueError, match="orthogonal"):
         loss_function(1, orthogonal=False)
+
+
+def test_ridders_steps_keep_the_bracket_and_converge_elementwise():
+    """The root search's Ridders steps on known increasing functions (one with a pole at
+    the bracket's top, like F at omega_max): every row ends within a few ulps of its root,
+    inside its bracket, and a row's result does not depend on the rows solved with it."""
+    from symmaml.numeric.finite_size import _ridders
+    roots = np.array([0.3, -1.2, 2.0, 0.0])
+
+    def F(x):                                   # increasing on (-5, 5), pole at 5
+        return np.expm1(x - roots) + (x - roots) / (5.0 - x)
+    lo, top = np.full(4, -4.0), np.full(4, 4.999)
+    lo_b, top_b = lo.copy(), top.copy()
+    for _ in range(16):                        # the bisections before them
+        mid = 0.5 * (lo_b + top_b)
+        up = F(mid) > 0
+        top_b, lo_b = np.where(up, mid, top_b), np.where(up, lo_b, mid)
+    x = _ridders(F, lo_b, top_b, 3)
+    assert np.all((x >= lo_b) & (x <= top_b))
+    np.testing.assert_allclose(x, roots, rtol=0, atol=8 * EPS)
+    roots = roots[:2]
+    assert np.array_equal(_ridders(F, lo_b[:2], top_b[:2], 3), x[:2])
