@@ -56,7 +56,8 @@ from .finite_size_tasks import (G_inverse, check_sizes as check_task_sizes, recu
 from .spectral import DEFAULT_NODES, wishart_quadrature
 
 __all__ = ["overparameterized_noise", "FiniteSizeLoss", "InterpolatedLoss",
-           "finite_size_loss", "BISECTIONS", "RIDDERS_STEPS", "check_order2_sizes"]
+           "finite_size_loss", "BISECTIONS", "RIDDERS_STEPS", "check_order2_sizes",
+           "check_orthogonal"]
 
 #: halvings of the bracket in log omega (it spans e^60) before Ridders' steps
 BISECTIONS = 16
@@ -116,6 +117,14 @@ def _evaluate(names, omega, a, ell, w, p, n_v, c, orthogonal=True):
         return [np.broadcast_to(np.asarray(fns[nm].raw(omega, c, n_v, p, G, G1, G2, U, U1, U2),
                                            dtype=float), omega.shape)
                 for nm in names]
+
+
+def check_orthogonal(orthogonal) -> bool:
+    """``orthogonal`` as a bool (the order-2 theory with or without its orthogonal
+    correction); ValueError naming it for anything but True or False."""
+    if not isinstance(orthogonal, (bool, np.bool_)):
+        raise ValueError(f"orthogonal must be True or False, got {orthogonal!r}")
+    return bool(orthogonal)
 
 
 def _ridders(F_at, lo, top, steps):
@@ -243,9 +252,7 @@ class FiniteSizeLoss:
         from ..symbols import alpha_t
         self.theorem = str(theorem)
         self.nodes = nodes
-        if not isinstance(orthogonal, (bool, np.bool_)):
-            raise ValueError(f"orthogonal must be True or False, got {orthogonal!r}")
-        self.orthogonal = bool(orthogonal)
+        self.orthogonal = check_orthogonal(orthogonal)
         d = fs.derive(self.theorem)
         names = {}
         for app in d.result.atoms(AppliedUndef):

@@ -145,10 +145,9 @@ def loss_function(theorem, backend="numpy", order: int = 1, orthogonal: bool = T
         if backend != "numpy":
             raise ValueError(f"backend: the order-2 loss is evaluated with NumPy only, got "
                              f"{backend!r}")
-        if not isinstance(orthogonal, bool):
-            raise ValueError(f"orthogonal must be True or False, got {orthogonal!r}")
-        from .finite_size import finite_size_loss
-        return finite_size_loss(str(theorem), orthogonal=orthogonal)
+        from .finite_size import check_orthogonal, finite_size_loss
+        # checked before the cached constructor: an unhashable value must be named too
+        return finite_size_loss(str(theorem), orthogonal=check_orthogonal(orthogonal))
     if orthogonal is not True:
         raise ValueError("orthogonal: only the order-2 theory has an orthogonal correction "
                          "(order=2)")

@@ -128,14 +128,8 @@ def projection_steps():
     """Step 3b as (subexpressions, main): (symbol, definition) pairs, each in omega, c, p,
     :data:`SUMS` and the symbols defined before it, ending with delta_s and delta_U -- the
     arithmetic of :func:`projection_correction` (which builds it), for the record."""
-    defs = []
-
-    def name(key, value):
-        sym = Symbol(_RENAME.get(key, key))
-        defs.append((sym, value))
-        return sym
-    projection_correction(SUMS, omega, c_rank, name=name)
-    return tuple(defs)
+    return _tasks.named_definitions(
+        lambda name: projection_correction(SUMS, omega, c_rank, name=name), _RENAME)
 
 
 def _equations(sums, w, c, reduce=lambda e: e, orthogonal=True, correction=None):

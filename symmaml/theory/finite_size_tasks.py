@@ -77,6 +77,7 @@ from .derivation import Derivation, Step, display
 
 __all__ = ["R_sigma", "R_nu", "alpha0_values", "subordinated_cde", "trace_h", "woodbury_difference",
            "orthogonal_correction", "orthogonal_trace", "orthogonal_steps", "SYMBOLS_4B",
+           "named_definitions",
            "spectral_derivatives", "task_equations", "derive", "alpha0_proof", "SYMBOLS"]
 
 #: the task recursion's sigma^2 and nu^2 coefficients (not closed-form; numeric layer)
@@ -209,6 +210,21 @@ def orthogonal_trace(corr, x, zeta, s_kad2, s_kad3, s_ka2d3):
                                   + corr["Om_z"] * x * s_ka2d3))
 
 
+def named_definitions(build, rename=None) -> tuple:
+    """Run ``build(name)`` with a naming hook that turns each intermediate (key, value) into
+    the symbol ``key`` (or ``rename[key]``) and keeps its definition: the (symbol,
+    definition) pairs in order -- a computation as (subexpressions, main), for the record."""
+    rename = rename or {}
+    defs = []
+
+    def name(key, value):
+        sym = Symbol(rename.get(key, key))
+        defs.append((sym, value))
+        return sym
+    build(name)
+    return tuple(defs)
+
+
 @lru_cache(maxsize=None)
 def orthogonal_steps():
     """Step 4b as (subexpressions, main): a tuple of (symbol, definition) pairs, each in
@@ -217,15 +233,11 @@ def orthogonal_steps():
     for the record and the LaTeX document."""
     nu2, om, g0, g1, g2 = SYMBOLS[0], SYMBOLS[1], SYMBOLS[4], SYMBOLS[5], SYMBOLS[6]
     t, zeta, *sums = SYMBOLS_4B
-    defs = []
 
-    def name(key, value):
-        sym = Symbol(key)
-        defs.append((sym, value))
-        return sym
-    corr = orthogonal_correction(t, om, zeta, nu2, g0, g1, g2, sums, p, name=name)
-    defs.append((Symbol("delta_s"), corr["ds"]))
-    return tuple(defs)
+    def build(name):
+        corr = orthogonal_correction(t, om, zeta, nu2, g0, g1, g2, sums, p, name=name)
+        name("delta_s", corr["ds"])
+    return named_definitions(build)
 
 
 @lru_cache(maxsize=None)
