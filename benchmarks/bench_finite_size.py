@@ -1,11 +1,11 @@
-"""Benchmark of the order-2 (finite-size) theory: Theorem 1 (symmaml.theory.finite_size)
-and Theorem 2 (symmaml.theory.finite_size_tasks).
+"""Benchmark of the order-2 (finite-size) theory: Theorem 1 (symmaml.theory.finite_size),
+Theorem 2 (symmaml.theory.finite_size_tasks) and Theorem 3 (symmaml.theory.finite_size_general).
 
     python benchmarks/bench_finite_size.py [--quick]
 
-(a) cold: deriving the order-2 losses and their equations, the alpha_t = 0 proofs, and
-    compiling the evaluators (first calls at Figs. 2 and 3's sizes), in a fresh process with
-    the disk cache off (goal: under 60 s);
+(a) cold: deriving the order-2 losses and their equations, the alpha_t = 0 proofs (and
+    Theorem 3's Sigma = I limit), and compiling the evaluators (first calls at Figs. 2, 3
+    and 4's sizes), in a fresh process with the disk cache off (goal: under 60 s);
 (b) Theorem 1: evaluation over 1000 alpha_t values at Fig. 2's parameters, order 2 against
     the paper's compiled Eq. 5 in the same process (goal: order 2 under 10 ms), best of
     ``repeat``;
@@ -14,6 +14,8 @@ and Theorem 2 (symmaml.theory.finite_size_tasks).
 (b'') Theorem 2 interpolated in alpha_t (FiniteSizeLoss.interpolated): the one-off build per
     sizes and interval, then 1000 alpha_t (goal under 10 ms), and its deviation from direct
     evaluation;
+(b''') Theorem 3: 1000 alpha_t at Fig. 4b's matrices, order 2 against the paper's Eq. 14,
+    both compiled in traces in Sigma's eigenbasis (goal under 10 ms);
 (c) the slow references per alpha_t, for scale.
 """
 from __future__ import annotations
@@ -42,6 +44,8 @@ from symmaml.theory import finite_size_tasks
 theory.loss(2, order=2)
 finite_size_tasks.task_equations()
 assert finite_size_tasks.alpha0_proof().holds
+theory.loss(3, order=2)
+assert finite_size.general_limit_proof().holds
 t2 = time.perf_counter()
 f = loss_function(1, order=2)
 f(alpha_t=np.linspace(-1.5, 1.5, 7), alpha_r=0.2, n_t=30, n_v=2, n_r=20, m=3, p=60,
@@ -49,6 +53,9 @@ f(alpha_t=np.linspace(-1.5, 1.5, 7), alpha_r=0.2, n_t=30, n_v=2, n_r=20, m=3, p=
 g = loss_function(2, order=2)
 g(alpha_t=np.linspace(-1.0, 1.0, 7), alpha_r=0.2, n_t=5, n_v=25, n_r=10, m=40, p=30,
   sigma=0.2, nu=0.2)
+from symmaml.experiments.paper import get_figure
+h = get_figure("4b").theorem3_evaluator(order=2)
+h(alpha_t=np.linspace(-1.5, 1.5, 7), alpha_r=0.2, n_t=30, n_v=2, n_r=20, m=3, sigma=1.0)
 t3 = time.perf_counter()
 print(t1 - t0, t2 - t1, t3 - t2)
 """
@@ -134,6 +141,15 @@ def main():
               f"({h.nodes} nodes), then 1000 alpha_t {1e3 * u3:.3f} ms (ratio to Eq. 9 "
               f"{u3 / u1:.1f}); largest relative deviation from direct evaluation "
               f"{dev:.1e} (estimated {max(h.error.values()):.1e})")
+    from symmaml.experiments.paper import get_figure
+    fig4 = get_figure("4b")
+    k1, k2 = fig4.theorem3_evaluator(), fig4.theorem3_evaluator(order=2)
+    P4 = dict(alpha_r=0.2, n_t=30, n_v=2, n_r=20, m=3, sigma=1.0)
+    k1(alpha_t=a, **P4), k2(alpha_t=a, **P4)
+    v1 = best(lambda: k1(alpha_t=a, **P4), repeat)
+    v2 = best(lambda: k2(alpha_t=a, **P4), repeat)
+    print(f"(b''') Theorem 3, Fig. 4b, 1000 alpha_t: order 1 (Eq. 14) {1e3 * v1:.3f} ms, "
+          f"order 2 {1e3 * v2:.3f} ms (ratio {v2 / v1:.1f}; goal < 10 ms)")
     t = time.perf_counter()
     for x in a[:5]:
         finite_size_noise_reference(float(x), n_t=30, n_v=2, m=3, p=60)

@@ -1,4 +1,4 @@
-"""Why Theorem 3 has no order-2 theory yet: a seeded measurement at Fig. 4b's parameters.
+"""Why Theorem 3's expansion fails where p_eff is small: a seeded measurement at Fig. 4b.
 
     python scripts/theorem3_order2_probe.py [--runs 20000] [--seed 2026]
 
@@ -21,7 +21,9 @@ with c_i = Tr K_i / Tr H_t taken from the simulated tasks; and "noise variance a
 recomputes E on the same draws with each validation row's noise variance
 sigma^2 (1 + k^2 x^T W x) replaced by its mean (what the correlation between a row and its
 own noise is worth).  It is a diagnostic, not a theory: the numbers
-quoted in the README ("Theorem 3 at order 2") come from it.
+quoted in the README ("Theorem 3 at order 2") come from it.  Its truncation column is the
+package's order 2 (symmaml.theory.finite_size_general, derived exactly) estimated by
+simulation instead.
 """
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Claims about the order-2 (finite-size) theory beyond the paper (symmaml.theory.finite_size,
-symmaml.theory.finite_size_tasks).
+symmaml.theory.finite_size_tasks, symmaml.theory.finite_size_general).
 
 Not the paper's printed equations: statements made by symmaml about its own finite-size
 theory, each with the formula it asserts typed in here (the classical finite-sample
@@ -123,6 +123,34 @@ def _projection_at_identity(which):
     return cancel(fs.projection_correction(sums, om, c, reduce=cancel)[which])
 
 
+def _general_E(which):
+    """Theorem 3's order-2 E Tr(H_r omega* omega*^T) (``"E_h"``) or its zeroth order
+    (``"E_h_order1"``), as derived."""
+    from .. import theory
+    return theory.derivation(3, order=2).extras[which]
+
+
+def _paper_E_h():
+    """Eq. 141 as the paper's Theorem 3 derivation gives it (N c y/s^2), F at its Gaussian
+    value."""
+    from .. import theory
+    from ..theory.model import F
+    step = next(st for st in theory.derivation(3).steps if st.equation == "141")
+    return step.rhs.xreplace({F: theory.gaussian_F()})
+
+
+def _general_isotropic_gap():
+    """The order-2 Theorem 3 at Sigma = I, Sigma_w = nu^2/p I, alpha_t = 0 against the
+    finite-sample value h_r E|omega* - w0|^2 (typed in below): the terms of order p^0 and
+    p^-1 of the relative error, which must vanish (the series in eps = 1/p up to eps^1)."""
+    from sympy import series
+    from ..symbols import alpha_r
+    h_r = (1 - alpha_r) ** 2 + alpha_r ** 2 * (p + 1) / n_r     # H_r = h_r I at Sigma = I
+    exact = h_r * _alpha0_error_classical().subs(delta_sq, 0)
+    rel, eps, _ = _fs().isotropic_relative_error(_general_E("E_h"), exact)
+    return cancel(series(rel, eps, 0, 2).removeO())
+
+
 CLAIMS: list[Claim] = [
     Claim("FS-1", _SECTION, "the order-2 Theorem 1 is exact at alpha_t = 0: its E|omega* - w0|^2 "
           "is the finite-sample (inverse-Wishart) value",
@@ -158,4 +186,12 @@ CLAIMS: list[Claim] = [
     Claim("FS-10", _SECTION, "step 3b leaves U = Tr A (I + T A Q A)^-1 unchanged at "
           "alpha_t = 0: delta U = 0 when A = I",
           derived=lambda: _projection_at_identity(1), printed=lambda: 0),
+    Claim("FS-11", _SECTION, "the order-2 Theorem 3 (the next order of the paper's expansion "
+          "of G^-1 Y G^-1) starts from the paper: its zeroth order y Q_0/s^2 is Eq. 141's "
+          "N c y/s^2 (Gaussian inputs)",
+          derived=lambda: _general_E("E_h_order1"), printed=_paper_E_h),
+    Claim("FS-12", _SECTION, "at Sigma = I, Sigma_w = nu^2/p I and alpha_t = 0 the order-2 "
+          "Theorem 3 agrees with the finite-sample value h_r (nu^2 N (p - n_v - 1)/(p (p - N "
+          "- 1)) + sigma^2 N/(p - N - 1)) through O(1/p): its relative error is O(p^-2)",
+          derived=_general_isotropic_gap, printed=lambda: 0),
 ]

@@ -10,9 +10,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..theory.finite_size import DERIVED_FOR as ORDER2_THEOREMS, check_order
+from ..theory.finite_size_general import REGIME_RATIO
 from .paper import get_figure as _figure
 
-__all__ = ["theory_curve", "has_order2", "require_order2", "ORDER2_THEOREMS"]
+__all__ = ["theory_curve", "has_order2", "require_order2", "order2_regime", "ORDER2_THEOREMS"]
 
 
 def has_order2(figure) -> bool:
@@ -27,6 +28,20 @@ def require_order2(figure) -> None:
         raise ValueError(f"order: Fig. {fig.name} (Theorem {fig.theorem}) has no order-2 "
                          f"theory yet; order=2 exists for Theorem(s) "
                          f"{', '.join(ORDER2_THEOREMS)}")
+
+
+def order2_regime(figure, alpha_t):
+    """(inside, p_eff) at ``alpha_t``: where the figure's order-2 theory is within its
+    regime.  Theorems 1-2: everywhere (p_eff = None).  Theorem 3 (a truncation in the
+    fluctuations of B B^T, :mod:`symmaml.theory.finite_size_general`): where
+    n_v m / p_eff < 1/2, p_eff of one task's row covariance at the figure's Sigma."""
+    fig = _figure(figure)
+    at = np.asarray(alpha_t, dtype=float)
+    if not fig.has_matrices:
+        return np.ones(at.shape, dtype=bool), None
+    pe = np.broadcast_to(np.asarray(fig.effective_dimension()(
+        alpha_t=at, n_t=fig.params["n_t"]), float), at.shape)
+    return fig.params["n_v"] * fig.params["m"] / pe < float(REGIME_RATIO), pe
 
 
 def theory_curve(figure, alpha_t, alpha_r, steps_t=1, steps_r=1, order=1,
@@ -55,9 +70,10 @@ def theory_curve(figure, alpha_t, alpha_r, steps_t=1, steps_r=1, order=1,
                 raise ValueError("overriding nu at Fig. 4 with K steps is not supported")
             from ..numeric.losses import theorem3_evaluator
             S, Sw = fig.matrices()
-            ev = theorem3_evaluator(S, Sw * (overrides["nu"] / fig.params["nu"]) ** 2)
+            ev = theorem3_evaluator(S, Sw * (overrides["nu"] / fig.params["nu"]) ** 2,
+                                    order=order)
         else:
-            ev = fig.theorem3_evaluator(steps_t, steps_r)        # built once per figure
+            ev = fig.theorem3_evaluator(steps_t, steps_r, order)     # built once per figure
         kw = {k: P[k] for k in ("n_t", "n_v", "n_r", "m", "sigma")}
         out = ev(alpha_t=at, alpha_r=ar, **kw)
     else:

@@ -43,6 +43,7 @@ from pathlib import Path
 import numpy as np
 
 from ..io import atomic_write_bytes
+from .curves import has_order2, order2_regime
 from .paper import (DEFAULT_RUNS, FIGURE_NAMES, FIGURES, PAPER_RUNS, QUICK_RUNS, Figure, _name,
                     check_options)
 
@@ -124,7 +125,8 @@ def theory_optimum(name, lo: float | None = None, hi: float | None = None, order
         else:
             f = derived_function(key, "alpha_t_minimum")
             x, how = float(f(n_t=P["n_t"], p=P["p"])), "Eq. 8"
-    if x is None and order == 2:
+    if x is None and order == 2 and not fig.has_matrices:
+        # (Theorem 3's order 2 is closed form in traces: the scan and Brent below)
         # the order-2 loss is not closed-form in alpha_t: an interpolant (adaptive Chebyshev
         # series) is scanned and dL/d alpha_t solved on it; over alpha_r its optimum is
         # closed-form (Eq. 65 is quadratic in alpha_r)
@@ -162,6 +164,10 @@ def theory_optimum(name, lo: float | None = None, hi: float | None = None, order
         x, how = float(res.x), "numeric"
     if not lo <= x <= hi:
         return None, float("nan"), how + " (outside the plotted range)"
+    if order == 2 and fig.has_matrices and not bool(
+            order2_regime(fig, x if fig.sweep == "alpha_t" else fig.fixed)[0]):
+        # Theorem 3's order 2 (a truncation) is not offered outside its regime
+        return None, float("nan"), how + " (outside the order-2 regime)"
     return x, float(fn(np.array(x))), how
 
 
@@ -197,6 +203,9 @@ class FigureData:
     theory2: np.ndarray | None = None
     optimum2: float | None = None           # the order-2 curve's argmin (numeric)
     optimum2_loss: float = float("nan")
+    #: per point, whether it lies in the order-2 theory's regime (None: everywhere;
+    #: Theorem 3's is a truncation, :func:`symmaml.experiments.curves.order2_regime`)
+    regime2: np.ndarray | None = None
 
     @property
     def rel_gap(self) -> np.ndarray:
@@ -247,9 +256,8 @@ def figure_data(name, runs=None, seed: int | None = 0, backend: str = "numpy", *
     curve_alpha = np.linspace(lo, hi, int(C))
     curve_loss = _curve_fn(fig)(curve_alpha)
     x, y, how = theory_optimum(key, lo, hi)
-    curve2 = theory2 = None
+    curve2 = theory2 = regime2 = None
     opt2 = (None, float("nan"), "")
-    from .validation import has_order2
     if has_order2(fig):
         from scipy.interpolate import CubicSpline
         f2 = _curve_fn(fig, order=2)
@@ -257,6 +265,15 @@ def figure_data(name, runs=None, seed: int | None = 0, backend: str = "numpy", *
         curve2 = CubicSpline(coarse, f2(coarse))(curve_alpha)
         theory2 = f2(v.alpha)
         opt2 = theory_optimum(key, lo, hi, order=2)
+        if fig.has_matrices:
+            # Theorem 3's order 2 is drawn only inside its regime (n_v m / p_eff < 1/2),
+            # and its argmin only if it lies there
+            def inside(a):
+                a = np.asarray(a, float)
+                return order2_regime(fig, a if fig.sweep == "alpha_t"
+                                     else np.full_like(a, fig.fixed))[0]
+            curve2 = np.where(inside(curve_alpha), curve2, np.nan)
+            regime2 = inside(v.alpha)
     return FigureData(name=key, theorem=fig.theorem, sweep=fig.sweep, fixed=fig.fixed,
                       params=dict(fig.params, w0=fig.w0, omega0=fig.omega0),
                       curve_alpha=curve_alpha, curve_loss=curve_loss, alpha=v.alpha,
@@ -265,7 +282,7 @@ def figure_data(name, runs=None, seed: int | None = 0, backend: str = "numpy", *
                       backend=v.backend, expected_inaccurate=fig.expected_inaccurate,
                       validation=v, elapsed=time.perf_counter() - t0,
                       from_cache=from_cache, curve_loss2=curve2, theory2=theory2,
-                      optimum2=opt2[0], optimum2_loss=opt2[1])
+                      optimum2=opt2[0], optimum2_loss=opt2[1], regime2=regime2)
 
 
 # ----------------------------------------------------------------------------- drawing
@@ -314,13 +331,17 @@ def render(d: FigureData):
         th_label += f"\n{_INACCURATE_NOTE}"
     ax.plot(d.curve_alpha, d.curve_loss, color="C0", lw=2, label=th_label, zorder=2)
     curves = [d.curve_loss]
-    if d.curve_loss2 is not None:
+    if d.curve_loss2 is not None and np.isfinite(d.curve_loss2).any():
+        label2 = "finite-size theory (order 2, beyond the paper)"
+        if d.regime2 is not None:
+            label2 = ("order 2 (next order of the paper's expansion),\n"
+                      "drawn where $n_v m/p_{\\mathrm{eff}} < 1/2$")
         ax.plot(d.curve_alpha, d.curve_loss2, color="k", lw=1.4, ls="--", zorder=2.5,
-                label="finite-size theory (order 2, beyond the paper)")
+                label=label2)
         curves.append(d.curve_loss2)
 
-    ylo = float(min(min(c.min() for c in curves), (d.mc - d.stderr).min()))
-    yhi = float(max(max(c.max() for c in curves), (d.mc + d.stderr).max()))
+    ylo = float(min(min(np.nanmin(c) for c in curves), (d.mc - d.stderr).min()))
+    yhi = float(max(max(np.nanmax(c) for c in curves), (d.mc + d.stderr).max()))
     span = max(yhi - ylo, 1e-12)
     mc_label = (f"simulation (mean ± s.e., {d.runs} runs)\n"
                 f"{_ESTIMATOR_TEXT.get(d.estimator, d.estimator)}, seed {d.seed}")
@@ -360,11 +381,12 @@ def render(d: FigureData):
     axr.errorbar(d.alpha, pct, yerr=pct_se, fmt="o", ms=4, color="C3", elinewidth=1.2,
                  capsize=3, label="vs the paper's theorem")
     lim = float(np.max(np.abs(pct) + pct_se))
-    if d.theory2 is not None:
-        pct2 = 100 * d.rel_gap2
-        pct2_se = 100 * d.stderr / np.abs(d.theory2)
+    keep = (np.ones(d.alpha.shape, bool) if d.regime2 is None else np.asarray(d.regime2))
+    if d.theory2 is not None and keep.any():
+        pct2 = (100 * d.rel_gap2)[keep]
+        pct2_se = (100 * d.stderr / np.abs(d.theory2))[keep]
         shift = 0.012 * float(np.ptp(d.alpha))       # side by side, not on top
-        axr.errorbar(d.alpha + shift, pct2, yerr=pct2_se, fmt="s", ms=3.5, color="k",
+        axr.errorbar(d.alpha[keep] + shift, pct2, yerr=pct2_se, fmt="s", ms=3.5, color="k",
                      elinewidth=1.0, capsize=2, label="vs the order-2 theory")
         lim = max(lim, float(np.max(np.abs(pct2) + pct2_se)))
         axr.legend(fontsize=6.5, loc="best", frameon=False)

@@ -66,10 +66,19 @@ def _wishart(seed: int, p: int, nu: float):
 
 
 @lru_cache(maxsize=None)
-def _theorem3_evaluator(seed: int, p: int, nu: float, steps_t: int = 1, steps_r: int = 1):
+def _theorem3_evaluator(seed: int, p: int, nu: float, steps_t: int = 1, steps_r: int = 1,
+                        order: int = 1):
     from ..numeric.losses import theorem3_evaluator
     S, Sw = _wishart(seed, p, nu)
-    return theorem3_evaluator(S.copy(), Sw.copy(), steps_t=steps_t, steps_r=steps_r)
+    return theorem3_evaluator(S.copy(), Sw.copy(), steps_t=steps_t, steps_r=steps_r,
+                              order=order)
+
+
+@lru_cache(maxsize=None)
+def _effective_dimension(seed: int, p: int, nu: float):
+    from ..numeric.losses import theorem3_effective_dimension
+    S, _ = _wishart(seed, p, nu)
+    return theorem3_effective_dimension(S.copy())
 
 
 @dataclass(frozen=True)
@@ -135,6 +144,9 @@ class Figure:
         return "Eq. 8"
 
     def _wishart_key(self):
+        """(seed, p, nu) of the figure's Wishart draws; ValueError for Theorems 1-2."""
+        if self.wishart_seed is None:
+            raise ValueError(f"Fig. {self.name} has no Wishart covariances (Theorem {self.theorem})")
         return int(self.wishart_seed), int(self.params["p"]), float(self.params["nu"])
 
     def matrices(self):
@@ -152,13 +164,19 @@ class Figure:
         S, Sw = _wishart(*self._wishart_key())
         return S.copy(), Sw.copy()
 
-    def theorem3_evaluator(self, steps_t: int = 1, steps_r: int = 1):
-        """Theorem 3's compiled loss at :meth:`matrices` (built once per (seed, p, nu) and
-        steps); a function of alpha_t, alpha_r, n_t, n_v, n_r, m, sigma.  With K steps:
-        the K-step loss for Gaussian inputs."""
-        if self.wishart_seed is None:
-            raise ValueError(f"Fig. {self.name} has no Wishart covariances (Theorem {self.theorem})")
-        return _theorem3_evaluator(*self._wishart_key(), int(steps_t), int(steps_r))
+    def theorem3_evaluator(self, steps_t: int = 1, steps_r: int = 1, order: int = 1):
+        """Theorem 3's compiled loss at :meth:`matrices` (built once per (seed, p, nu),
+        steps and order); a function of alpha_t, alpha_r, n_t, n_v, n_r, m, sigma.  With K
+        steps: the K-step loss for Gaussian inputs; ``order=2``: the next order of the
+        paper's expansion (:mod:`symmaml.theory.finite_size_general`)."""
+        from ..theory.finite_size import check_order
+        return _theorem3_evaluator(*self._wishart_key(), int(steps_t), int(steps_r),
+                                   check_order(order))
+
+    def effective_dimension(self):
+        """p_eff(alpha_t, n_t) of Theorem 3's order 2 at :meth:`matrices` (built once per
+        (seed, p, nu)): :func:`symmaml.numeric.theorem3_effective_dimension`."""
+        return _effective_dimension(*self._wishart_key())
 
     def with_params(self, **kw) -> "Figure":
         """A copy with some of ``params`` replaced (e.g. ``m=80``)."""

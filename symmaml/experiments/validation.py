@@ -61,7 +61,7 @@ from ..montecarlo.simulate import SimulationInterrupted, check_runs, simulate
 from .paper import FIGURES, Figure, get_figure
 from .scaling import SCALING_THEOREMS, ScalingResult, gap_scaling
 from ..theory.finite_size import DERIVED_FOR as ORDER2_THEOREMS, check_order
-from .curves import has_order2, require_order2, theory_curve
+from .curves import has_order2, order2_regime, require_order2, theory_curve
 
 __all__ = ["Figure", "FIGURES", "ValidationResult", "ScalingResult", "validate",
            "validate_all", "ValidationRun", "run_validation", "theory_curve", "gap_scaling", "format_table", "to_records",
@@ -85,17 +85,19 @@ _figure = get_figure
 def rel_allowance(figure, order: int = 1) -> tuple[float, str]:
     """(relative allowance for the theorem's asymptotic error, the rule as text).
 
-    ``order=2`` (the finite-size theory, error O(p^-2) relative): C1 / p^2."""
+    ``order=2`` (the finite-size theory, error O(p^-2) relative): C1 / p^2, with Sigma's
+    p_eff for p at Fig. 4 (as at order 1)."""
     fig = _figure(figure)
     P = fig.params
+    S, _ = fig.matrices()
+    p_eff = float(P["p"]) if S is None else float(np.trace(S) ** 2 / np.trace(S @ S))
     if check_order(order) == 2:
-        v = C1 / float(P["p"]) ** 2
-        return v, f"order 2: C1/p^2 = {C1:g}/{P['p']}^2 = {v:.4g}"
+        v = C1 / p_eff ** 2
+        what = "p" if S is None else "p_eff"
+        return v, f"order 2: C1/{what}^2 = {C1:g}/{p_eff:.4g}^2 = {v:.4g}"
     if fig.theorem_object.regime == "under":       # Theorem 2
         v = C2 * P["p"] / (P["n_v"] * P["m"])
         return v, f"C2 p/(n_v m) = {C2:g}*{P['p']}/({P['n_v']}*{P['m']}) = {v:.4g}"
-    S, _ = fig.matrices()
-    p_eff = float(P["p"]) if S is None else float(np.trace(S) ** 2 / np.trace(S @ S))
     v = C1 / p_eff
     return v, f"C1/p_eff = {C1:g}/{p_eff:.4g} = {v:.4g}"
 
@@ -172,11 +174,13 @@ class ValidationResult:
 
 
 def _verdicts(z, z_crit, abs_gap, mc_tol, allow, inaccurate):
+    """One verdict per row; ``inaccurate``: the whole panel (bool) or per row."""
     out = []
-    for zi, g, t, a in zip(z, abs_gap, mc_tol, allow):
+    inaccurate = np.broadcast_to(np.asarray(inaccurate, dtype=bool), np.shape(z))
+    for zi, g, t, a, bad in zip(z, abs_gap, mc_tol, allow, inaccurate):
         if abs(zi) <= z_crit:
             out.append(VERDICTS[0])
-        elif inaccurate:
+        elif bad:
             out.append(VERDICTS[2])
         elif abs(g) <= t + a:
             out.append(VERDICTS[1])
@@ -257,7 +261,14 @@ def validate(figure, runs: int | None = None, seed: int | None = 0, estimator: s
     mc_tol = zc * se
     allow = ra * np.abs(th)
     inaccurate = fig.expected_inaccurate and order == 1     # the paper's own caveat
-    verdict = _verdicts(z, zc, gap, mc_tol, allow, inaccurate)
+    outside = np.zeros(grid.shape, dtype=bool)
+    if order == 2 and fig.has_matrices and theory is None:
+        # Theorem 3's order 2 is a truncation in the fluctuations of B B^T: outside its
+        # regime it is expected to fail, and those rows say so instead of disagreeing
+        inside, pe = order2_regime(fig, np.broadcast_to(np.asarray(at, float), grid.shape))
+        outside = ~inside
+        extra.update(p_eff=pe, outside_regime=outside)
+    verdict = _verdicts(z, zc, gap, mc_tol, allow, inaccurate | outside)
     return ValidationResult(
         figure=fig.name, theorem=fig.theorem, sweep=fig.sweep, fixed=fig.fixed,
         params=dict(fig.params, w0=fig.w0, omega0=fig.omega0), alpha=grid, theory=th, mc=mc,
@@ -293,8 +304,6 @@ class ValidationRun:
 
     results: list
     scaling: list = field(default_factory=list)
-    #: figures left out of an order-2 validation (no order-2 theory for their theorem yet)
-    not_covered: tuple = ()
     #: with ``optimum=True``: :class:`~symmaml.experiments.optimum.OptimumResult` per
     #: alpha_t-swept figure (informational: not part of :attr:`ok`)
     optimum: list = field(default_factory=list)
@@ -310,7 +319,6 @@ class ValidationRun:
         import json
         return json.dumps({"figures": to_records(self.results),
                            "scaling": to_records(self.scaling) if self.scaling else [],
-                           "not_covered": list(self.not_covered),
                            "optimum": [json_ready({k: getattr(o, k) for k in (
                                "figure", "theorem", "order1", "order2", "simulated", "ci68",
                                "ci95", "grid", "runs", "seed", "elapsed")}) for o in self.optimum]},
@@ -321,10 +329,6 @@ class ValidationRun:
         text = format_table(self.results)
         if self.scaling:
             text += "\n\n" + format_table(self.scaling)
-        if self.not_covered:
-            text += ("\n\nNo order-2 theory (not validated at order 2): Figs. "
-                     + ", ".join(self.not_covered) + " (Theorem 3, general Sigma; the "
-                     "README's 'Theorem 3 at order 2' gives the measured reasons)")
         if self.optimum:
             from .optimum import format_optimum
             text += ("\n\nOptimal alpha_t: the theories' argmin vs the simulated argmin "
@@ -341,10 +345,9 @@ def run_validation(figures=None, runs: int | None = None, seed: int | None = 0, 
     (:func:`~symmaml.experiments.paper.check_options`, ``ValueError`` naming one), then :func:`validate_all` on ``figures`` (default all) and,
     with ``scaling``, :func:`gap_scaling` of Theorems 1 and 2 with ``scaling_runs`` runs.
 
-    ``order=2``: the finite-size theory is judged (both gaps are reported); without a figure
-    selection, only the figures whose theorem has one (:func:`has_order2`) are validated,
-    and the others are listed in :attr:`ValidationRun.not_covered`; a selected figure
-    without one is a ``ValueError``.  ``optimum``: also compare alpha_t* of the theories with
+    ``order=2``: the finite-size theory is judged (both gaps are reported; every theorem
+    has one, :func:`has_order2`); at Fig. 4 the points outside Theorem 3's order-2 regime
+    are "expected inaccurate" (:func:`~symmaml.experiments.curves.order2_regime`).  ``optimum``: also compare alpha_t* of the theories with
     the simulated argmin (:func:`~symmaml.experiments.optimum.optimum_comparison`,
     ``optimum_runs`` runs) at the validated alpha_t-swept figures."""
     from .paper import check_options
@@ -354,13 +357,9 @@ def run_validation(figures=None, runs: int | None = None, seed: int | None = 0, 
     if scaling_runs is None:
         scaling_runs = SCALING_RUNS[order]
     check_options(None, scaling_runs)
-    skipped = ()
     if order == 2:
         if (steps_t, steps_r) != (1, 1):
             raise ValueError("order=2 is derived for one-step MAML only (steps_t = steps_r = 1)")
-        if figures is None:
-            skipped = tuple(n for n in names if not has_order2(n))
-            names = tuple(n for n in names if has_order2(n))
         for n in names:
             require_order2(n)
     K = dict(steps_t=check_steps("steps_t", steps_t), steps_r=check_steps("steps_r", steps_r))
@@ -384,7 +383,7 @@ def run_validation(figures=None, runs: int | None = None, seed: int | None = 0, 
         opt = [optimum_comparison(n, runs=optimum_runs, seed=seed, backend=backend,
                                   progress=progress)
                for n in names if n in OPTIMUM_FIGURES]
-    return ValidationRun(results, fits, not_covered=skipped, optimum=opt)
+    return ValidationRun(results, fits, optimum=opt)
 
 
 # ----------------------------------------------------------------------------- output

@@ -7,7 +7,9 @@
 * :mod:`symmaml.numeric.reference` -- :func:`direct_evaluate`, the slow reference (every
   p x p product at every parameter value);
 * :mod:`symmaml.numeric.losses` -- :func:`loss_function`, :func:`derived_function`,
-  :func:`theorem3_evaluator`, :func:`phase_map`: the theorems' losses and derived
+  :func:`theorem3_evaluator` (``order=2``: the next order of the paper's expansion, with
+  :func:`theorem3_effective_dimension` for its regime), :func:`phase_map`: the theorems'
+  losses and derived
   quantities as checked, compiled functions (:class:`CheckedFunction` applies the theorem's
   regime check, :func:`symmaml.theory.regime.check_arrays`, on every call), and
   :func:`gaussian_F` (Gaussian F at a numeric Sigma).
@@ -25,7 +27,8 @@ from ..moments import canonical_word
 from .lambdify import CompiledExpr, NonFiniteError, compile_expr, derivative_function, grid
 from .losses import (
     DERIVED, PARAMETERS, CheckedFunction, derived_function, gaussian_F, gaussian_F_numeric,
-    loss_function, phase_map, steps_loss_function, StepsLoss, theorem3_evaluator,
+    loss_function, phase_map, steps_loss_function, StepsLoss, theorem3_effective_dimension,
+    theorem3_evaluator,
 )
 from .reference import direct_evaluate
 from .traces import TraceEvaluator, expand_words
@@ -35,7 +38,8 @@ __all__ = [
     "CompiledExpr", "NonFiniteError", "compile_expr", "derivative_function", "grid",
     "TraceEvaluator", "canonical_word", "direct_evaluate", "expand_words", "gaussian_F",
     "validate_matrices",
-    "loss_function", "derived_function", "theorem3_evaluator", "phase_map",
+    "loss_function", "derived_function", "theorem3_evaluator",
+    "theorem3_effective_dimension", "phase_map",
     "gaussian_F_numeric", "CheckedFunction", "PARAMETERS", "DERIVED",
     "steps_loss_function", "StepsLoss",
 ]

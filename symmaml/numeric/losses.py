@@ -30,8 +30,8 @@ from .lambdify import compile_expr
 from .traces import TraceEvaluator
 
 __all__ = ["PARAMETERS", "loss_function", "derived_function", "DERIVED", "theorem3_evaluator",
-           "gaussian_F_numeric", "gaussian_F", "phase_map", "CheckedFunction",
-           "StepsLoss", "steps_loss_function"]
+           "theorem3_effective_dimension", "gaussian_F_numeric", "gaussian_F", "phase_map",
+           "CheckedFunction", "StepsLoss", "steps_loss_function"]
 
 #: argument order of every compiled function of Theorems 1-2
 PARAMETERS = (alpha_t, alpha_r, n_t, n_v, n_r, m, p, sigma, nu, delta_sq)
@@ -136,12 +136,15 @@ def loss_function(theorem, backend="numpy", order: int = 1, orthogonal: bool = T
     """The average test loss of Theorem 1 or 2 as a vectorised function (see
     :func:`derived_function`).
 
-    ``order=2``: the finite-size theory (``theory.loss(theorem, order=2)``, Theorems 1-2),
-    which is not closed-form: a :class:`~symmaml.numeric.finite_size.FiniteSizeLoss`
+    ``order=2``: the finite-size theory (``theory.loss(theorem, order=2)``, Theorems 1-2;
+    Theorem 3's is :func:`theorem3_evaluator` with ``order=2``), which is not closed-form: a :class:`~symmaml.numeric.finite_size.FiniteSizeLoss`
     (NumPy; sizes must be single integers); ``orthogonal=False`` gives it without the
     orthogonal correction of free subordination (to compare; order 2 only)."""
     from ..theory.finite_size import check_order
     if check_order(order) == 2:
+        if str(theorem) == "3":
+            raise ValueError("theorem: Theorem 3's order 2 needs Sigma, Sigma_w: use "
+                             "theorem3_evaluator(Sigma, Sigma_w, order=2)")
         if backend != "numpy":
             raise ValueError(f"backend: the order-2 loss is evaluated with NumPy only, got "
                              f"{backend!r}")
@@ -155,7 +158,7 @@ def loss_function(theorem, backend="numpy", order: int = 1, orthogonal: bool = T
 
 
 def theorem3_evaluator(Sigma, Sigma_w, F="gaussian", backend="numpy", steps_t=1, steps_r=1,
-                       **kw) -> CheckedFunction:
+                       order: int = 1, **kw) -> CheckedFunction:
     """Theorem 3's loss (Eq. 14) at numeric Sigma, Sigma_w (and F; ``"gaussian"`` for
     the Gaussian value), as a function of alpha_t, alpha_r, n_t, n_v, n_r, m, sigma.
 
@@ -166,16 +169,25 @@ def theorem3_evaluator(Sigma, Sigma_w, F="gaussian", backend="numpy", steps_t=1,
 
     ``steps_t``, ``steps_r`` > 1: the K-step loss of Theorem 3 for Gaussian inputs
     (:func:`symmaml.theory.steps.derive_general`), where F does not appear (``F`` must then
-    be ``"gaussian"``)."""
+    be ``"gaussian"``).
+
+    ``order=2``: the next order of the paper's expansion
+    (:mod:`symmaml.theory.finite_size_general`; Gaussian inputs, so ``F`` must be
+    ``"gaussian"``; one step only)."""
+    from ..theory.finite_size import check_order
     from ..theory.model import F as F_sym, Sigma as S_sym, Sigma_w as Sw_sym
     from ..theory.steps import check_steps
     Sigma = np.asarray(Sigma, dtype=float)
     K = (check_steps("steps_t", steps_t), check_steps("steps_r", steps_r))
-    if K != (1, 1):
+    order = check_order(order)
+    if order == 2 and K != (1, 1):
+        raise ValueError("order=2 is derived for one-step MAML only (steps_t = steps_r = 1)")
+    if K != (1, 1) or order == 2:
         if not (isinstance(F, str) and F == "gaussian"):
-            raise ValueError("F: the K-step Theorem 3 is derived for Gaussian inputs only; "
+            what = "the K-step Theorem 3" if order == 1 else "Theorem 3 at order 2"
+            raise ValueError(f"F: {what} is derived for Gaussian inputs only; "
                              "pass F='gaussian'")
-        ev = TraceEvaluator(theory.loss(3, *K), {S_sym: Sigma,
+        ev = TraceEvaluator(theory.loss(3, *K, order=order), {S_sym: Sigma,
                                                  Sw_sym: np.asarray(Sigma_w, float)},
                             scalars=_T3_SCALARS, basis=S_sym, backend=backend,
                             psd=(S_sym, Sw_sym), **kw)
@@ -189,6 +201,16 @@ def theorem3_evaluator(Sigma, Sigma_w, F="gaussian", backend="numpy", steps_t=1,
                         scalars=_T3_SCALARS, basis=S_sym, backend=backend,
                         psd=(S_sym, Sw_sym), **kw)
     return CheckedFunction(ev, "3", fixed={"p": np.asarray(float(ev.p))})
+
+
+def theorem3_effective_dimension(Sigma, backend="numpy"):
+    """p_eff(alpha_t, n_t) = (Tr H_t)^2 / E Tr (A Sigma A)^2 at numeric Sigma (Gaussian
+    inputs; :func:`symmaml.theory.finite_size_general.effective_dimension`): where
+    n_v m / p_eff >= ``REGIME_RATIO`` (1/2) the order-2 Theorem 3 is outside its regime."""
+    from ..theory.finite_size_general import effective_dimension
+    from ..theory.model import Sigma as S_sym
+    return TraceEvaluator(effective_dimension(), {S_sym: np.asarray(Sigma, dtype=float)},
+                          scalars=(alpha_t, n_t), basis=S_sym, backend=backend, psd=(S_sym,))
 
 
 @lru_cache(maxsize=1)

@@ -1,7 +1,9 @@
 """Order 2: a finite-size theory beyond the paper's asymptotics (overparameterized, Sigma = I).
 
 This module is the entry point of ``order=2`` (:func:`derive`, :data:`DERIVED_FOR`) and holds
-Theorem 1's order 2; Theorem 2's (p < n_v m) is :mod:`symmaml.theory.finite_size_tasks`.
+Theorem 1's order 2; Theorem 2's (p < n_v m) is :mod:`symmaml.theory.finite_size_tasks`,
+Theorem 3's (general Sigma, the next order of the paper's own expansion) is
+:mod:`symmaml.theory.finite_size_general`.
 
 The paper's Theorem 1 replaces B B^T, Gamma and B dd^T B^T by their means and (B B^T)^-1 by
 the inverse of the mean (Eqs. 75-78).  Here the same quantity, E|omega* - w0|^2 (Eq. 74),
@@ -40,22 +42,25 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from sympy import Function, Symbol, cancel, symbols
+from sympy import Function, Identity, Symbol, Trace, cancel, series, symbols, together
 
-from ..symbols import alpha_t, delta_sq, m, n_t, n_v, nu, p, sigma
+from ..symbols import alpha_r, alpha_t, delta_sq, m, n_r, n_t, n_v, nu, p, sigma
 from .algebra import Proof
 from .common import E_d_sq, test_average
-from . import finite_size_tasks as _tasks
+from . import finite_size_general as _general, finite_size_tasks as _tasks
 from .derivation import Derivation, Step, display
+from .theorem3 import specialise
 
 __all__ = ["ORDERS", "check_order", "S_sigma", "derive", "noise_equations", "SUMS",
            "projection_correction", "projection_steps",
-           "omega", "c_rank", "alpha0_proof", "exact_parts"]
+           "omega", "c_rank", "alpha0_proof", "exact_parts", "general_limit_proof",
+           "isotropic_relative_error"]
 
 #: the orders offered: 1 = the paper's theorems, 2 = the finite-size theory (this module)
 ORDERS = (1, 2)
 #: theorems with an order-2 theory (filled below: Theorem 1 here, Theorem 2 in
-#: :mod:`symmaml.theory.finite_size_tasks`)
+#: :mod:`symmaml.theory.finite_size_tasks`, Theorem 3 in
+#: :mod:`symmaml.theory.finite_size_general`)
 DERIVED_FOR: tuple = ()
 
 #: the sigma^2 coefficient of E|omega* - w0|^2 at order 2 (not closed-form; numeric layer)
@@ -194,8 +199,7 @@ def derive(theorem: str = "1") -> Derivation:
     key = str(theorem)
     if key not in _DERIVERS:
         raise ValueError(f"order=2 is derived for Theorems {', '.join(DERIVED_FOR)} only; "
-                         f"got theorem {theorem!r} (Theorem 3, general Sigma, has no order-2 "
-                         "theory: use order=1; the README's 'Theorem 3 at order 2' says why)")
+                         f"got theorem {theorem!r}")
     return _DERIVERS[key]()
 
 
@@ -240,7 +244,7 @@ def _derive_overparameterized() -> Derivation:
                                     "functions": (S_sigma,)})
 
 
-_DERIVERS = {"1": _derive_overparameterized, "2": _tasks.derive}
+_DERIVERS = {"1": _derive_overparameterized, "2": _tasks.derive, "3": _general.derive}
 DERIVED_FOR = tuple(_DERIVERS)
 
 
@@ -269,3 +273,38 @@ def alpha0_proof() -> Proof:
              "E Tr (X_v X_v^T)^-1 (the D-term vanishes with alpha_t); the nu^2 and delta parts "
              "are exact for every alpha_t")
     return Proof("order-2 Theorem 1 is exact at alpha_t = 0", steps, bool(holds))
+
+
+def isotropic_relative_error(e_h, exact=None):
+    """``(rel, eps, exact)``: Theorem 3's E Tr(H_r omega* omega*^T) ``e_h`` at Sigma = I,
+    Sigma_w = nu^2/p I, alpha_t = 0 over the finite-sample value ``exact`` there, minus 1,
+    in eps = 1/p (cancelled).  ``exact`` defaults to the derived one: H_r = h_r I, so it is
+    h_r E|omega* - w0|^2, whose parts at delta = 0 are exact (:func:`exact_parts`, and
+    sigma^2 N/(p - N - 1) at alpha_t = 0)."""
+    eye = Identity(p)
+    e = specialise(e_h.subs(alpha_t, 0), Sigma_value=eye, Sigma_w_value=nu ** 2 / p * eye)
+    if exact is None:
+        h_r = cancel(specialise(Trace(_general.gaussian_H(alpha_r, n_r)), Sigma_value=eye) / p)
+        exact = h_r * (exact_parts()[1] + sigma ** 2 * n_v * m / (p - n_v * m - 1))
+    eps = Symbol("eps", positive=True)
+    return cancel(together(e / exact - 1).subs(p, 1 / eps)), eps, exact
+
+
+@lru_cache(maxsize=None)
+def general_limit_proof() -> Proof:
+    """Proof that Theorem 3's order 2, at Sigma = I, Sigma_w = nu^2/p I and alpha_t = 0,
+    agrees with the finite-sample value through O(1/p) (relative error O(p^-2)), where the
+    paper's Eq. 141 is off at O(1/p)."""
+    d = _general.derive()
+    rel2, eps, exact = isotropic_relative_error(d.extras["E_h"])
+    rel1, _, _ = isotropic_relative_error(d.extras["E_h_order1"])
+    lead2 = cancel(series(rel2, eps, 0, 3).removeO())
+    lead1 = cancel(series(rel1, eps, 0, 2).removeO())
+    holds = cancel(series(rel2, eps, 0, 2).removeO()) == 0 and lead1 != 0
+    steps = (f"at Sigma = I, Sigma_w = nu^2/p I, alpha_t = 0 the finite-sample value is "
+             f"E Tr(H_r omega* omega*^T) = {exact} (H_r = h_r I; the nu^2 and sigma^2 parts "
+             "of Theorem 1's exact E|omega* - w0|^2)",
+             f"order 2 over it, minus 1, in eps = 1/p: {lead2} + O(eps^3)",
+             f"the paper's Eq. 141 over it, minus 1: {lead1} + O(eps^2)")
+    return Proof("order-2 Theorem 3 is exact through O(1/p) at Sigma = I, alpha_t = 0",
+                 steps, bool(holds))

@@ -99,9 +99,10 @@ class Theorem:
         1 and 2 (:mod:`symmaml.theory.steps`), whose steps cite the extended equations as
         ``"21^K"``, ``"79^K"``, ...
 
-        ``order=2``: the finite-size theory beyond the paper (Theorems 1 and 2;
-        :mod:`symmaml.theory.finite_size`, :mod:`symmaml.theory.finite_size_tasks`), whose
-        steps cite the equations they replace.
+        ``order=2``: the finite-size theory beyond the paper (Theorems 1, 2 and 3;
+        :mod:`symmaml.theory.finite_size`, :mod:`symmaml.theory.finite_size_tasks`,
+        :mod:`symmaml.theory.finite_size_general`), whose steps cite the equations they
+        replace or extend.
         """
         K_t, K_r = _steps.check_steps("steps_t", steps_t), _steps.check_steps("steps_r", steps_r)
         if _finite_size.check_order(order) == 2:
@@ -132,7 +133,10 @@ class Theorem:
         (:mod:`symmaml.theory.finite_size`): exact delta and nu^2 parts and the sigma^2
         factor ``S_sigma``; Theorem 2 (:mod:`symmaml.theory.finite_size_tasks`): the task
         recursion's ``R_sigma``, ``R_nu``, matched at alpha_t = 0.  Not closed-form;
-        :func:`symmaml.numeric.loss_function` with ``order=2`` evaluates it.
+        :func:`symmaml.numeric.loss_function` with ``order=2`` evaluates it.  Theorem 3
+        (:mod:`symmaml.theory.finite_size_general`): Eq. 14 with its last term carried to
+        the next order of the paper's expansion -- closed form in traces of Sigma, Sigma_w
+        (Gaussian inputs), evaluated by ``symmaml.numeric.theorem3_evaluator(..., order=2)``.
         """
         K_t, K_r = _steps.check_steps("steps_t", steps_t), _steps.check_steps("steps_r", steps_r)
         order = _finite_size.check_order(order)
@@ -442,11 +446,11 @@ class Theorem3(Theorem):
     @lru_cache(maxsize=None)
     def optimal_alpha_r(self, order=1):
         """Closed-form argmin of Eq. 14 over alpha_r (it is quadratic there): ``(value,
-        None)``; no positivity proof, the optimum depends on Sigma, Sigma_w, F.  No order 2
-        (ValueError, as for :meth:`loss`)."""
-        if _finite_size.check_order(order) == 2:
-            _finite_size.derive(self.key)            # raises: Theorem 3 has no order 2
-        return quadratic_argmin(self.expand_traces(self.loss()), alpha_r), None
+        None)``; no positivity proof, the optimum depends on Sigma, Sigma_w, F.  ``order=2``
+        (:mod:`~symmaml.theory.finite_size_general`): the loss is still quadratic in alpha_r
+        (linear in H_r), so its argmin is closed-form too, in Sigma and Sigma_w."""
+        order = _finite_size.check_order(order)
+        return quadratic_argmin(self.expand_traces(self.loss(order=order)), alpha_r), None
 
     def steps_phase(self, steps_t: int, steps_r: int = 1) -> Proof:
         """With K steps (Gaussian inputs): dL/d alpha_t(0) is K_t times the one-step value
@@ -492,7 +496,7 @@ def derivation(theorem, steps_t=1, steps_r=1, order=1) -> Derivation:
     """The derivation of Theorem ``theorem`` (1, 2 or 3), computed on first use (cached):
     the chain of Eqs. 59-82, 59-94 or 111-141 ending in Eq. 5, 9 or 14; with
     ``steps_t``/``steps_r`` > 1 the K-step chain (:mod:`symmaml.theory.steps`).  A thin call
-    on :meth:`Theorem.derivation`; ``order=2``: the finite-size theory (Theorems 1-2)."""
+    on :meth:`Theorem.derivation`; ``order=2``: the finite-size theory (Theorems 1-3)."""
     return _lookup(theorem).derivation(steps_t, steps_r, order)
 
 
@@ -507,6 +511,8 @@ def loss(theorem, steps_t=1, steps_r=1, order=1, **values):
     as plain numbers (``"1/5"``), never evaluated.  ``steps_t`` = K_t and ``steps_r`` = K_r
     inner gradient steps (1 = the paper; :meth:`Theorem.loss`).  ``order=2``: the
     finite-size theory beyond the paper (Theorems 1-2, :mod:`symmaml.theory.finite_size`;
-    not closed-form, evaluated by ``symmaml.numeric.loss_function(theorem, order=2)``).
+    not closed-form, evaluated by ``symmaml.numeric.loss_function(theorem, order=2)``;
+    Theorem 3, :mod:`symmaml.theory.finite_size_general`: closed form in traces, evaluated
+    by ``symmaml.numeric.theorem3_evaluator(Sigma, Sigma_w, order=2)``).
     """
     return _lookup(theorem).loss(steps_t, steps_r, order, **values)

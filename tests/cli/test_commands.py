@@ -39,7 +39,7 @@ def test_report_writes_outputs_atomically(tmp_path, capsys):
         "fig2b.png", "fig2b.pdf", "fig6b.png", "fig6b.pdf"}
     assert not [p for p in out.rglob("*") if p.name.startswith(".") or p.suffix == ".tmp"]
     printed = capsys.readouterr().out
-    assert "Eq. 10: FAILS" in printed and "54/56 claims hold" in printed
+    assert "Eq. 10: FAILS" in printed and "56/58 claims hold" in printed
     claims = json.loads((out / "claims.json").read_text())
     assert {c["equation"]: c["status"] for c in claims}["10"] == "fails"
     report = (out / "report.md").read_text()
@@ -54,7 +54,7 @@ def test_figures_and_validate_commands(tmp_path, capsys):
     out = capsys.readouterr().out
     rec = json.loads(out[out.index("{"):])
     assert rec["figures"][0]["rows"] if "rows" in rec["figures"][0] else rec["figures"]
-    assert set(rec) == {"figures", "scaling", "not_covered", "optimum"} and rec["scaling"] == []
+    assert set(rec) == {"figures", "scaling", "optimum"} and rec["scaling"] == []
     (fig,) = rec["figures"]
     assert fig["figure"] == "2a" and fig["theorem"] == 1 and fig["sweep"] == "alpha_r"
     assert fig["runs"] == 50 and fig["seed"] == 0 and fig["ok"] is True

@@ -55,13 +55,9 @@ def test_a_wrong_order2_theory_is_rejected():
 
 
 def test_order2_dispatch_and_errors():
-    assert all(has_order2(f) for f in ("2b", "6b", "3b", "6c")) and not has_order2("4b")
-    with pytest.raises(ValueError, match="order"):
-        validate("4b", runs=10, order=2)
-    with pytest.raises(ValueError, match="order"):
-        run_validation(["4a"], runs=10, order=2)
+    assert all(has_order2(f) for f in ("2b", "6b", "3b", "6c", "4a", "4b"))
     run = run_validation(["2a"], runs=50, order=2)
-    assert run.not_covered == () and run.results[0].order == 2
+    assert run.results[0].order == 2 and "outside_regime" not in run.results[0].extra
     with pytest.raises(ValueError, match="one-step"):
         run_validation(["2a"], runs=10, order=2, steps_t=2)
 
@@ -91,14 +87,22 @@ def test_quadratic_vertex_is_exact_on_a_parabola_and_biased_on_a_skewed_curve():
     assert abs(quadratic_vertex(a, skewed) + 0.37) > 1e-3
 
 
-def test_figure_data_carries_the_order2_curve_only_where_derived():
+def test_figure_data_carries_the_order2_curve_only_in_its_regime():
     from symmaml.experiments.figures import figure_data, render
     d = figure_data("2b", runs=20, points=4, curve_points=9)
     assert d.curve_loss2.shape == d.curve_loss.shape and d.theory2.shape == d.theory.shape
     assert d.optimum2 is not None and np.all(np.abs(d.rel_gap2) < np.abs(d.rel_gap) + 0.05)
     render(d)
+    assert d.regime2 is None
+    # Theorem 3: 4a (alpha_t = 0.2) lies inside the truncation's regime, 4b only near 0
     d4 = figure_data("4a", runs=20, points=3, curve_points=9)
-    assert d4.curve_loss2 is None and d4.rel_gap2 is None and d4.optimum2 is None
+    assert np.isfinite(d4.curve_loss2).all() and d4.regime2.all() and d4.optimum2 is not None
+    d4 = figure_data("4b", runs=20, points=7, curve_points=61)
+    inside = np.isfinite(d4.curve_loss2)
+    assert inside.any() and not inside.all() and d4.optimum2 is None
+    assert np.all(np.abs(d4.curve_alpha[inside]) < 0.5) and list(d4.regime2) == [
+        bool(abs(a) < 0.5) for a in d4.alpha]
+    render(d4)
 
 
 def test_run_validation_fits_the_order2_scaling():

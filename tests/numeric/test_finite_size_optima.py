@@ -100,8 +100,6 @@ def test_symbolic_optimal_alpha_r_at_order2():
         # the order-2 E|omega* - w0|^2 inside: its undefined functions of alpha_t
         names = {type(a).__name__ for a in value.atoms(AppliedUndef)}
         assert names == ({"S_sigma"} if t == 1 else {"R_sigma", "R_nu"})
-    with pytest.raises(ValueError, match="Theorem 3"):
-        theory.optimal_alpha_r(3, order=2)
     with pytest.raises(ValueError, match="order"):
         theory.optimal_alpha_r(1, order=3)
 

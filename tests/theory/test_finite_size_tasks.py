@@ -101,11 +101,6 @@ def test_woodbury_difference_and_resolvent_identity_on_sampled_matrices():
     assert left == pytest.approx(right, rel=1e-10)
 
 
-def test_theorem3_has_no_order2():
-    with pytest.raises(ValueError, match="Theorem"):
-        theory.derivation(3, order=2)
-
-
 def test_orthogonal_steps_are_the_correction_in_named_pieces():
     """Step 4b's record (subexpressions, main): each definition uses only the declared
     symbols and those defined before it, and substituting them back gives delta s and
