@@ -209,8 +209,9 @@ def theorem3_effective_dimension(Sigma, backend="numpy"):
     n_v m / p_eff >= ``REGIME_RATIO`` (1/2) the order-2 Theorem 3 is outside its regime."""
     from ..theory.finite_size_general import effective_dimension
     from ..theory.model import Sigma as S_sym
-    return TraceEvaluator(effective_dimension(), {S_sym: np.asarray(Sigma, dtype=float)},
-                          scalars=(alpha_t, n_t), basis=S_sym, backend=backend, psd=(S_sym,))
+    ev = TraceEvaluator(effective_dimension(), {S_sym: np.asarray(Sigma, dtype=float)},
+                        scalars=(alpha_t, n_t), basis=S_sym, backend=backend, psd=(S_sym,))
+    return CheckedFunction(ev, "3")
 
 
 @lru_cache(maxsize=1)
