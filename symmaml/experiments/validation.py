@@ -431,7 +431,10 @@ def format_table(result) -> str:
             f"{r.estimator}, runs={r.runs}, seed={r.seed}, {r.elapsed:.1f} s; "
             f"z* = {r.z_crit:.2f} (Bonferroni, K={r.alpha.size}, level {r.level:g}); "
             f"allowance {r.allowance_rule}"
-            + ("; paper: theory inaccurate here" if r.expected_inaccurate else "") + "\n\n")
+            + ("; paper: theory inaccurate here" if r.expected_inaccurate else "")
+            + ("; rows with n_v m / p_eff >= 1/2 are outside Theorem 3's order-2 regime "
+               "(expected inaccurate)" if r.extra.get("outside_regime", np.zeros(1)).any()
+               else "") + "\n\n")
     if r.order == 2:
         g1, z1 = r.extra["rel_gap_order1"], r.extra["z_order1"]
         lines = [f"| {r.sweep} | order 2 | MC mean ± stderr | z | rel. gap | order 1 (paper) "
@@ -479,6 +482,9 @@ def to_records(result) -> dict | list:
             row.update(theory_order1=r.extra["theory_order1"][i],
                        rel_gap_order1=r.extra["rel_gap_order1"][i],
                        z_order1=r.extra["z_order1"][i])
+            if "outside_regime" in r.extra:         # Theorem 3's order 2
+                row.update(p_eff=r.extra["p_eff"][i],
+                           outside_regime=bool(r.extra["outside_regime"][i]))
     return json_ready({"order": r.order,
         "figure": r.figure, "theorem": r.theorem, "sweep": r.sweep, "fixed": r.fixed,
         "steps_t": r.steps_t, "steps_r": r.steps_r, "params": r.params, "runs": r.runs, "seed": r.seed, "estimator": r.estimator,

@@ -7,7 +7,7 @@ from sympy import MatrixSymbol, Symbol, Trace, cancel
 
 from symmaml import theory
 from symmaml.claims.finite_size import CLAIMS
-from symmaml.experiments.validation import validate, z_threshold
+from symmaml.experiments.validation import format_table, to_records, validate, z_threshold
 from symmaml.numeric import direct_evaluate, theorem3_effective_dimension, theorem3_evaluator
 from symmaml.numeric.losses import loss_function
 from symmaml.symbols import alpha_r, alpha_t, n_r, n_t
@@ -160,6 +160,10 @@ def test_fig4_order2_against_simulation():
     assert list(r.extra["outside_regime"]) == [a != 0 for a in r.alpha]
     assert r.ok and all(v == "expected inaccurate" for v, o in
                         zip(r.verdict, r.extra["outside_regime"]) if o)
+    (rec,) = to_records([r])
+    assert [row["outside_regime"] for row in rec["rows"]] == list(r.extra["outside_regime"])
+    assert rec["rows"][0]["p_eff"] == pytest.approx(7.22, abs=0.01)
+    assert "outside Theorem 3's order-2 regime" in format_table([r])
 
 
 def test_isotropic_sigma_against_theorem1_order2():
