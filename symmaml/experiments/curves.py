@@ -13,7 +13,8 @@ from ..theory.finite_size import DERIVED_FOR as ORDER2_THEOREMS, check_order
 from ..theory.finite_size_general import REGIME_RATIO
 from .paper import get_figure as _figure
 
-__all__ = ["theory_curve", "has_order2", "require_order2", "order2_regime", "ORDER2_THEOREMS"]
+__all__ = ["theory_curve", "has_order2", "require_order2", "order2_regime", "order2_inside",
+           "ORDER2_THEOREMS"]
 
 
 def has_order2(figure) -> bool:
@@ -42,6 +43,14 @@ def order2_regime(figure, alpha_t):
     pe = np.broadcast_to(np.asarray(fig.effective_dimension()(
         alpha_t=at, n_t=fig.params["n_t"]), float), at.shape)
     return fig.params["n_v"] * fig.params["m"] / pe < float(REGIME_RATIO), pe
+
+
+def order2_inside(figure, swept) -> np.ndarray:
+    """Per value of the figure's swept rate, whether it lies in the order-2 regime
+    (:func:`order2_regime` at the alpha_t it implies)."""
+    fig = _figure(figure)
+    a = np.asarray(swept, dtype=float)
+    return order2_regime(fig, a if fig.sweep == "alpha_t" else np.full_like(a, fig.fixed))[0]
 
 
 def theory_curve(figure, alpha_t, alpha_r, steps_t=1, steps_r=1, order=1,

@@ -43,7 +43,7 @@ from pathlib import Path
 import numpy as np
 
 from ..io import atomic_write_bytes
-from .curves import has_order2, order2_regime
+from .curves import has_order2, order2_inside
 from .paper import (DEFAULT_RUNS, FIGURE_NAMES, FIGURES, PAPER_RUNS, QUICK_RUNS, Figure, _name,
                     check_options)
 
@@ -126,10 +126,10 @@ def theory_optimum(name, lo: float | None = None, hi: float | None = None, order
             f = derived_function(key, "alpha_t_minimum")
             x, how = float(f(n_t=P["n_t"], p=P["p"])), "Eq. 8"
     if x is None and order == 2 and not fig.has_matrices:
-        # (Theorem 3's order 2 is closed form in traces: the scan and Brent below)
-        # the order-2 loss is not closed-form in alpha_t: an interpolant (adaptive Chebyshev
-        # series) is scanned and dL/d alpha_t solved on it; over alpha_r its optimum is
-        # closed-form (Eq. 65 is quadratic in alpha_r)
+        # the order-2 loss of Theorems 1-2 is not closed-form in alpha_t: an interpolant
+        # (adaptive Chebyshev series) is scanned and dL/d alpha_t solved on it; over
+        # alpha_r its optimum is closed-form (Eq. 65 is quadratic in alpha_r).  Theorem 3's
+        # is closed form in traces: the scan and Brent below
         from ..numeric.losses import loss_function
         f2 = loss_function(fig.theorem, order=2)
         kw = {k: P[k] for k in ("n_t", "n_v", "n_r", "m", "p", "sigma", "nu")}
@@ -164,8 +164,7 @@ def theory_optimum(name, lo: float | None = None, hi: float | None = None, order
         x, how = float(res.x), "numeric"
     if not lo <= x <= hi:
         return None, float("nan"), how + " (outside the plotted range)"
-    if order == 2 and fig.has_matrices and not bool(
-            order2_regime(fig, x if fig.sweep == "alpha_t" else fig.fixed)[0]):
+    if order == 2 and not bool(order2_inside(fig, x)):
         # Theorem 3's order 2 (a truncation) is not offered outside its regime
         return None, float("nan"), how + " (outside the order-2 regime)"
     return x, float(fn(np.array(x))), how
@@ -266,14 +265,10 @@ def figure_data(name, runs=None, seed: int | None = 0, backend: str = "numpy", *
         theory2 = f2(v.alpha)
         opt2 = theory_optimum(key, lo, hi, order=2)
         if fig.has_matrices:
-            # Theorem 3's order 2 is drawn only inside its regime (n_v m / p_eff < 1/2),
-            # and its argmin only if it lies there
-            def inside(a):
-                a = np.asarray(a, float)
-                return order2_regime(fig, a if fig.sweep == "alpha_t"
-                                     else np.full_like(a, fig.fixed))[0]
-            curve2 = np.where(inside(curve_alpha), curve2, np.nan)
-            regime2 = inside(v.alpha)
+            # Theorem 3's order 2 is drawn only inside its regime (n_v m / p_eff < 1/2;
+            # theory_optimum gives its argmin only there too)
+            curve2 = np.where(order2_inside(fig, curve_alpha), curve2, np.nan)
+            regime2 = order2_inside(fig, v.alpha)
     return FigureData(name=key, theorem=fig.theorem, sweep=fig.sweep, fixed=fig.fixed,
                       params=dict(fig.params, w0=fig.w0, omega0=fig.omega0),
                       curve_alpha=curve_alpha, curve_loss=curve_loss, alpha=v.alpha,

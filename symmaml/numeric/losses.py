@@ -137,8 +137,9 @@ def loss_function(theorem, backend="numpy", order: int = 1, orthogonal: bool = T
     :func:`derived_function`).
 
     ``order=2``: the finite-size theory (``theory.loss(theorem, order=2)``, Theorems 1-2;
-    Theorem 3's is :func:`theorem3_evaluator` with ``order=2``), which is not closed-form: a :class:`~symmaml.numeric.finite_size.FiniteSizeLoss`
-    (NumPy; sizes must be single integers); ``orthogonal=False`` gives it without the
+    Theorem 3's is :func:`theorem3_evaluator` with ``order=2``), which is not closed-form:
+    a :class:`~symmaml.numeric.finite_size.FiniteSizeLoss` (NumPy; sizes must be single
+    integers); ``orthogonal=False`` gives it without the
     orthogonal correction of free subordination (to compare; order 2 only)."""
     from ..theory.finite_size import check_order
     if check_order(order) == 2:
