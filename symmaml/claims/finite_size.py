@@ -28,13 +28,7 @@ def _fs():
 def _alpha0_error_derived():
     """E|omega* - w0|^2 of the order-2 theory at alpha_t = 0: the exact parts plus sigma^2 m T
     at the root T of its corrected deterministic equivalent (raises if not the root)."""
-    fs = _fs()
-    proof = fs.alpha0_proof()
-    if not proof.holds:
-        raise AssertionError("the order-2 equations at A = I do not have the stated root")
-    d, nu_part = fs.exact_parts()
-    N = n_v * m
-    return d + nu_part + sigma ** 2 * m * n_v / (p - N - 1)
+    return _fs().alpha0_error()
 
 
 def _alpha0_error_classical():

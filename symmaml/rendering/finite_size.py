@@ -69,7 +69,7 @@ def _items_overparameterized():
     # step 3b as (subexpressions, main); its T is T(omega) above
     items += [(paper_latex(sym), rhs) for sym, rhs in fs.projection_steps()
               if sym.name != "T"]
-    return items, fs.alpha0_proof()
+    return items, fs.alpha0_proof(), ()
 
 
 def _items_underparameterized():
@@ -81,7 +81,7 @@ def _items_underparameterized():
     items = [(lhs, eqs[k]) for k, lhs in names]
     # step 4b as (subexpressions, main): each line in the symbols of the lines before it
     items += [(paper_latex(sym), rhs) for sym, rhs in ft.orthogonal_steps()]
-    return items, ft.alpha0_proof()
+    return items, ft.alpha0_proof(), ()
 
 
 def _items_general():
@@ -106,15 +106,7 @@ def _items_general():
     return items, fs.general_limit_proof(), notes
 
 
-def _with_notes(items_fn):
-    def run():
-        out = items_fn()
-        return out if len(out) == 3 else (*out, [])
-    return run
-
-
-_ITEMS = {"1": _with_notes(_items_overparameterized), "2": _with_notes(_items_underparameterized),
-          "3": _items_general}
+_ITEMS = {"1": _items_overparameterized, "2": _items_underparameterized, "3": _items_general}
 
 
 def finite_size_items(theorem: str = "1"):

@@ -53,7 +53,8 @@ from .theorem3 import specialise
 
 __all__ = ["ORDERS", "check_order", "S_sigma", "derive", "noise_equations", "SUMS",
            "projection_correction", "projection_steps",
-           "omega", "c_rank", "alpha0_proof", "exact_parts", "general_limit_proof",
+           "omega", "c_rank", "alpha0_proof", "alpha0_error", "exact_parts",
+           "general_limit_proof",
            "isotropic_relative_error"]
 
 #: the orders offered: 1 = the paper's theorems, 2 = the finite-size theory (this module)
@@ -249,10 +250,9 @@ DERIVED_FOR = tuple(_DERIVERS)
 
 
 @lru_cache(maxsize=None)
-def alpha0_proof() -> Proof:
-    """Proof that at alpha_t = 0 the order-2 E|omega* - w0|^2 is the exact finite-sample
-    value (inverse-Wishart mean): at A = I the equations of :func:`noise_equations` have
-    the root T = n_v/(p - N - 1), so S = m T = N/(p - N - 1)."""
+def _alpha0_root():
+    """The equations of :func:`noise_equations` at A = I, evaluated exactly at the
+    inverse-Wishart root T = n_v/(p - N - 1): (omega, T back, F there, S = m T, holds)."""
     N = n_v * m
     c_val = cancel((p - N + n_v) / p)
     T_exact = n_v / (p - N - 1)
@@ -265,7 +265,15 @@ def alpha0_proof() -> Proof:
     T_back = eqs["T"]
     F0 = eqs["F"]
     S0 = cancel(m * T_back)
-    holds = cancel(T_back - T_exact) == 0 and F0 == 0
+    return w, T_back, F0, S0, cancel(T_back - T_exact) == 0 and F0 == 0
+
+
+@lru_cache(maxsize=None)
+def alpha0_proof() -> Proof:
+    """Proof that at alpha_t = 0 the order-2 E|omega* - w0|^2 is the exact finite-sample
+    value (inverse-Wishart mean): at A = I the equations of :func:`noise_equations` have
+    the root T = n_v/(p - N - 1), so S = m T = N/(p - N - 1)."""
+    w, T_back, F0, S0, holds = _alpha0_root()
     steps = (f"at A = I: G = 1/(1 + omega); omega = c T/(1 + (1 - c) T) = {w} gives "
              f"T = {T_back}",
              f"the corrected deterministic equivalent there: F = {F0}",
@@ -275,17 +283,28 @@ def alpha0_proof() -> Proof:
     return Proof("order-2 Theorem 1 is exact at alpha_t = 0", steps, bool(holds))
 
 
+def alpha0_error():
+    """E|omega* - w0|^2 of the order-2 Theorem 1 at alpha_t = 0: the exact parts plus
+    sigma^2 S at the root of its equations (:func:`alpha0_proof`; AssertionError if that
+    root does not hold)."""
+    *_, S0, holds = _alpha0_root()
+    if not holds:
+        raise AssertionError("the order-2 equations at A = I do not have the stated root")
+    d, nu_part = exact_parts()
+    return d + nu_part + sigma ** 2 * S0
+
+
 def isotropic_relative_error(e_h, exact=None):
     """``(rel, eps, exact)``: Theorem 3's E Tr(H_r omega* omega*^T) ``e_h`` at Sigma = I,
     Sigma_w = nu^2/p I, alpha_t = 0 over the finite-sample value ``exact`` there, minus 1,
     in eps = 1/p (cancelled).  ``exact`` defaults to the derived one: H_r = h_r I, so it is
-    h_r E|omega* - w0|^2, whose parts at delta = 0 are exact (:func:`exact_parts`, and
-    sigma^2 N/(p - N - 1) at alpha_t = 0)."""
+    h_r E|omega* - w0|^2 at delta = 0, which Theorem 1's order 2 gives exactly at
+    alpha_t = 0 (:func:`alpha0_error`)."""
     eye = Identity(p)
     e = specialise(e_h.subs(alpha_t, 0), Sigma_value=eye, Sigma_w_value=nu ** 2 / p * eye)
     if exact is None:
         h_r = cancel(specialise(Trace(_general.gaussian_H(alpha_r, n_r)), Sigma_value=eye) / p)
-        exact = h_r * (exact_parts()[1] + sigma ** 2 * n_v * m / (p - n_v * m - 1))
+        exact = h_r * alpha0_error().subs(delta_sq, 0)
     eps = Symbol("eps", positive=True)
     return cancel(together(e / exact - 1).subs(p, 1 / eps)), eps, exact
 
@@ -300,7 +319,8 @@ def general_limit_proof() -> Proof:
     rel1, _, _ = isotropic_relative_error(d.extras["E_h_order1"])
     lead2 = cancel(series(rel2, eps, 0, 3).removeO())
     lead1 = cancel(series(rel1, eps, 0, 2).removeO())
-    holds = cancel(series(rel2, eps, 0, 2).removeO()) == 0 and lead1 != 0
+    # lead2 through eps^2: its eps^0 and eps^1 terms must vanish, lead1's must not
+    holds = lead2.subs(eps, 0) == 0 and cancel(lead2 / eps).subs(eps, 0) == 0 and lead1 != 0
     steps = (f"at Sigma = I, Sigma_w = nu^2/p I, alpha_t = 0 the finite-sample value is "
              f"E Tr(H_r omega* omega*^T) = {exact} (H_r = h_r I; the nu^2 and sigma^2 parts "
              "of Theorem 1's exact E|omega* - w0|^2)",
