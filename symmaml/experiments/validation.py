@@ -62,6 +62,7 @@ from .paper import FIGURES, Figure, get_figure
 from .scaling import SCALING_THEOREMS, ScalingResult, gap_scaling
 from ..theory.finite_size import DERIVED_FOR as ORDER2_THEOREMS, check_order
 from .curves import has_order2, order2_regime, require_order2, theory_curve
+from .targets import count as count_targets, judge as judge_target, target_for
 
 __all__ = ["Figure", "FIGURES", "ValidationResult", "ScalingResult", "validate",
            "validate_all", "ValidationRun", "run_validation", "theory_curve", "gap_scaling", "format_table", "to_records",
@@ -269,6 +270,11 @@ def validate(figure, runs: int | None = None, seed: int | None = 0, estimator: s
         outside = ~inside
         extra.update(p_eff=pe, outside_regime=outside)
     verdict = _verdicts(z, zc, gap, mc_tol, allow, inaccurate | outside)
+    if order == 2:
+        # the issue's accuracy target per row, judged on the same family-wise interval
+        tg = target_for(fig)
+        extra.update(target=judge_target(tg, extra["theory_order1"], th, mc, se, zc, outside),
+                     target_rule=tg.text)
     return ValidationResult(
         figure=fig.name, theorem=fig.theorem, sweep=fig.sweep, fixed=fig.fixed,
         params=dict(fig.params, w0=fig.w0, omega0=fig.omega0), alpha=grid, theory=th, mc=mc,
@@ -325,8 +331,14 @@ class ValidationRun:
                           indent=1)
 
     def summary_text(self) -> str:
-        """The Markdown tables of :func:`format_table` (figures, then the scaling fits)."""
+        """The Markdown tables of :func:`format_table` (figures, then the scaling fits); at
+        order 2, the accuracy targets' verdicts over all figures."""
         text = format_table(self.results)
+        verdicts = [v for r in self.results for v in r.extra.get("target", ())]
+        if verdicts:
+            text += (f"\n\nOrder-2 accuracy targets, all figures: {count_targets(verdicts)} "
+                     "points (experiments/targets.py: met or missed only where the whole "
+                     "interval mc ± z* stderr says so).")
         if self.scaling:
             text += "\n\n" + format_table(self.scaling)
         if self.optimum:
@@ -437,16 +449,20 @@ def format_table(result) -> str:
                else "") + "\n\n")
     if r.order == 2:
         g1, z1 = r.extra["rel_gap_order1"], r.extra["z_order1"]
+        target = r.extra.get("target")
         lines = [f"| {r.sweep} | order 2 | MC mean ± stderr | z | rel. gap | order 1 (paper) "
-                 f"| z | rel. gap | gap ratio | verdict |",
-                 "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+                 f"| z | rel. gap | gap ratio | verdict |" + (" target |" if target else ""),
+                 "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|" + ("---|" if target else "")]
         for i in range(r.alpha.size):
             ratio = abs(g1[i]) / abs(r.rel_gap[i]) if r.rel_gap[i] else float("inf")
             lines.append(
                 f"| {r.alpha[i]:g} | {_fmt(r.theory[i])} | {_fmt(r.mc[i])} ± {r.stderr[i]:.2g} | "
                 f"{r.z[i]:.1f} | {100 * r.rel_gap[i]:+.3f} % | "
                 f"{_fmt(r.extra['theory_order1'][i])} | {z1[i]:.1f} | {100 * g1[i]:+.3f} % | "
-                f"{ratio:.1f} | {r.verdict[i]} |")
+                f"{ratio:.1f} | {r.verdict[i]} |" + (f" {target[i]} |" if target else ""))
+        if target:
+            lines += ["", f"Target ({r.extra['target_rule']}, judged on mc ± z* stderr): "
+                          f"{count_targets(target)}."]
         return head + "\n".join(lines)
     lines = [f"| {r.sweep} | theory | MC mean ± stderr | z | rel. gap | verdict |",
              "|---:|---:|---:|---:|---:|---|"]
@@ -482,6 +498,8 @@ def to_records(result) -> dict | list:
             row.update(theory_order1=r.extra["theory_order1"][i],
                        rel_gap_order1=r.extra["rel_gap_order1"][i],
                        z_order1=r.extra["z_order1"][i])
+            if "target" in r.extra:
+                row.update(target=r.extra["target"][i])
             if "outside_regime" in r.extra:         # Theorem 3's order 2
                 row.update(p_eff=r.extra["p_eff"][i],
                            outside_regime=bool(r.extra["outside_regime"][i]))
@@ -492,4 +510,5 @@ def to_records(result) -> dict | list:
         "rel_allowance": r.rel_allowance, "allowance_rule": r.allowance_rule,
         "expected_inaccurate": r.expected_inaccurate,
         "inaccuracy_confirmed": r.inaccuracy_confirmed, "max_abs_rel_gap": r.max_abs_rel_gap,
-        "ok": r.ok, "elapsed": r.elapsed, "note": r.note, "rows": rows})
+        "ok": r.ok, "elapsed": r.elapsed, "note": r.note, "rows": rows,
+        **({"target_rule": r.extra["target_rule"]} if "target_rule" in r.extra else {})})

@@ -40,10 +40,14 @@ def test_report_writes_outputs_atomically(tmp_path, capsys):
     assert not [p for p in out.rglob("*") if p.name.startswith(".") or p.suffix == ".tmp"]
     printed = capsys.readouterr().out
     assert "Eq. 10: FAILS" in printed and "56/58 claims hold" in printed
+    assert "order-2 accuracy targets (report.md):" in printed and " of 10 points" in printed
     claims = json.loads((out / "claims.json").read_text())
     assert {c["equation"]: c["status"] for c in claims}["10"] == "fails"
     report = (out / "report.md").read_text()
     assert "finite-size theory (order 2)" in report
+    # each figure's accuracy target, judged per alpha (6b's is the 3 % bound)
+    row6b = next(line for line in report.splitlines() if line.startswith("| 6b |"))
+    assert "under 3 %" in row6b and row6b.endswith(" of 5 |") and row6b.count("|") == 10
     assert "![Fig. 2b](figures/fig2b.png)" in report and "expected inaccurate" in report
 
 
