@@ -28,6 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .paper import get_figure
+
 __all__ = ["GAP_RATIO", "GAP_BOUND", "TARGET_VERDICTS", "Target", "target_for", "judge",
            "count"]
 
@@ -57,7 +59,6 @@ class Target:
 def target_for(figure) -> Target:
     """The target of ``figure`` (a name of the registry or a
     :class:`~symmaml.experiments.paper.Figure`)."""
-    from .paper import get_figure
     fig = get_figure(figure)
     return Target("bound", GAP_BOUND) if fig.expected_inaccurate else Target("ratio", GAP_RATIO)
 
