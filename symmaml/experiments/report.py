@@ -99,7 +99,8 @@ class ReportResult:
         if self.finite_size:
             from .targets import count
             lines.append(f"  order-2 accuracy targets (report.md): {count(self.order2_targets)} "
-                         "points")
+                         "points (unresolved: these runs cannot tell; `symmaml validate "
+                         "--order 2 --runs 20000` resolves most)")
         lines.append(f"\nwrote {len(self.files)} files under {self.out}/ (report.md, figures/, "
                      f"derivations/, claims.json, validation.json, symmaml.tex/.pdf) in "
                      f"{self.elapsed:.0f} s")
