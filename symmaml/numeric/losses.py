@@ -188,8 +188,11 @@ def theorem3_evaluator(Sigma, Sigma_w, F="gaussian", backend="numpy", steps_t=1,
             what = "the K-step Theorem 3" if order == 1 else "Theorem 3 at order 2"
             raise ValueError(f"F: {what} is derived for Gaussian inputs only; "
                              "pass F='gaussian'")
-        ev = TraceEvaluator(theory.loss(3, *K, order=order), {S_sym: Sigma,
-                                                 Sw_sym: np.asarray(Sigma_w, float)},
+        mats = {S_sym: Sigma, Sw_sym: np.asarray(Sigma_w, float)}
+        if order == 2:
+            return CheckedFunction(_MatchedTheorem3(Sigma, Sigma_w, backend, **kw), "3",
+                                   fixed={"p": np.asarray(float(Sigma.shape[0]))})
+        ev = TraceEvaluator(theory.loss(3, *K, order=order), mats,
                             scalars=_T3_SCALARS, basis=S_sym, backend=backend,
                             psd=(S_sym, Sw_sym), **kw)
         return CheckedFunction(ev, "3", fixed={"p": np.asarray(float(ev.p))})
@@ -202,6 +205,78 @@ def theorem3_evaluator(Sigma, Sigma_w, F="gaussian", backend="numpy", steps_t=1,
                         scalars=_T3_SCALARS, basis=S_sym, backend=backend,
                         psd=(S_sym, Sw_sym), **kw)
     return CheckedFunction(ev, "3", fixed={"p": np.asarray(float(ev.p))})
+
+
+class _MatchedTheorem3:
+    """Theorem 3's order-2 loss at numeric Sigma, Sigma_w: the compiled loss of
+    :func:`symmaml.theory.finite_size_general.derive` with its matching factor
+    rho_0 = E_0 / E^(2)_0 supplied per call -- E_0 from the corrected deterministic equivalent
+    at alpha_t = 0 (:func:`symmaml.numeric.theorem3_alpha0.alpha0_omega_term`), E^(2)_0 the
+    compiled truncation at alpha_t = alpha_r = 0.  rho_0 depends on n_v, m (one size each:
+    one cDE root per size) and sigma (it broadcasts), not on alpha_t, alpha_r, n_t, n_r."""
+
+    def __init__(self, Sigma, Sigma_w, backend="numpy", _inner=None, _at00=None, **kw):
+        from ..theory import finite_size_general as fg
+        from ..theory.model import Sigma as S_sym, Sigma_w as Sw_sym
+        self._S, self._Sw = np.asarray(Sigma, float), np.asarray(Sigma_w, float)
+        mats = {S_sym: self._S, Sw_sym: self._Sw}
+        d = fg.derive()
+        self._inner = _inner or TraceEvaluator(
+            d.result, mats, scalars=_T3_SCALARS + (fg.MATCH,), basis=S_sym, backend=backend,
+            psd=(S_sym, Sw_sym), **kw)
+        self._at00 = _at00 or TraceEvaluator(d.extras["E_h_at_00"], mats, scalars=(n_v, m, sigma),
+                                             basis=S_sym, backend="numpy", psd=(S_sym, Sw_sym))
+        self.arg_names = tuple(a for a in self._inner.arg_names if a != str(fg.MATCH))
+        self._kw = kw
+        self._cache = {}
+
+    def match(self, n_v, m, sigma):
+        """rho_0 at sizes n_v, m (integers) and noise ``sigma`` (array or number)."""
+        from .theorem3_alpha0 import alpha0_omega_term
+        sizes = []
+        for name, v in (("n_v", n_v), ("m", m)):
+            a = np.asarray(to_numpy(v) if hasattr(v, "shape") else v)
+            if a.size != 1:
+                raise ValueError(f"{name}: Theorem 3's order 2 takes one size per call (its "
+                                 "alpha_t = 0 matching solves one root per size)")
+            sizes.append(int(a.reshape(())))
+        sig = np.asarray(to_numpy(sigma) if hasattr(sigma, "shape") else sigma, float)
+        key = tuple(sizes)
+        if key not in self._cache:
+            # both E_0 and E^(2)_0 are sigma^2 a + b: two evaluations give a and b
+            e0 = [alpha0_omega_term(self._S, self._Sw, *sizes, sigma=s) for s in (0.0, 1.0)]
+            e2 = [float(self._at00(n_v=sizes[0], m=sizes[1], sigma=s)) for s in (0.0, 1.0)]
+            self._cache[key] = (e0[0], e0[1] - e0[0], e2[0], e2[1] - e2[0])
+        b0, a0, b2, a2 = self._cache[key]
+        return (sig ** 2 * a0 + b0) / (sig ** 2 * a2 + b2)
+
+    def _call(self, fn, values, kwargs):
+        named = dict(zip(self.arg_names, values))
+        named.update(kwargs)
+        missing = [k for k in ("n_v", "m", "sigma") if k not in named]
+        if missing:
+            raise ValueError(f"{', '.join(missing)}: needed for the alpha_t = 0 matching")
+        rho = self.match(named["n_v"], named["m"], named["sigma"])
+        return fn(**named, rho_0=rho)
+
+    def __call__(self, *values, **kwargs):
+        return self._call(self._inner, values, kwargs)
+
+    def derivative(self, wrt, order: int = 1):
+        """d^order L / d wrt^order for wrt = alpha_t or alpha_r (rho_0 depends on neither)."""
+        if str(wrt) not in ("alpha_t", "alpha_r"):
+            raise ValueError(f"wrt: Theorem 3's order 2 is differentiated in alpha_t or "
+                             f"alpha_r only (its matching factor depends on the others), "
+                             f"got {wrt!r}")
+        out = _MatchedTheorem3.__new__(_MatchedTheorem3)
+        out.__dict__.update(self.__dict__)
+        out._inner = self._inner.derivative(wrt, order)
+        return out
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._inner, name)
 
 
 def theorem3_effective_dimension(Sigma, backend="numpy"):

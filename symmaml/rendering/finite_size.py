@@ -31,9 +31,12 @@ _INTRO = {
           "(`symmaml.theory.loss(3, order=2)`): G^-1 Y G^-1 to second order in the "
           "fluctuations D = G/s - I, E' = Y/y - I of G = B B^T and Y = B H_r B^T, every "
           "moment computed exactly by the engine (each task's A_i and the noise tied to its "
-          "rows kept). A plain truncation: offered where n_v m / p_eff < 1/2 (p_eff of one "
-          "task's row covariance), outside which it overshoots. Closed form in traces; "
-          "evaluated by `symmaml.numeric.theorem3_evaluator(Sigma, Sigma_w, order=2)`."),
+          "rows kept), then matched at alpha_t = 0: rescaled by rho_0 = E_0 / E^(2)_0, "
+          "E_0 the value there from the corrected deterministic equivalent with N rows and "
+          "M = Sigma (`symmaml.numeric.theorem3_alpha0`; exact at Sigma = I). Offered where "
+          "n_v m / p_eff < 1/2 (p_eff of one task's row covariance), outside which the "
+          "truncation overshoots. Closed form in traces and rho_0; evaluated by "
+          "`symmaml.numeric.theorem3_evaluator(Sigma, Sigma_w, order=2)`."),
 }
 _EQUATIONS = {
     "1": ("The equations of S_sigma (F = 0 fixes omega; S_sigma = m [T + k (Tr g - Tr A g)], "

@@ -46,7 +46,7 @@ from .derivation import Derivation, Step, display
 from .model import F, Sigma, Sigma_w, training_task
 
 __all__ = ["derive", "moments", "moment_parts", "assemble", "MOMENTS", "expansion",
-           "order1_part", "gaussian_H", "effective_dimension", "REGIME_RATIO"]
+           "order1_part", "gaussian_H", "effective_dimension", "REGIME_RATIO", "MATCH"]
 
 #: the truncation is offered as accurate where n_v m / p_eff < REGIME_RATIO: the paper's own
 #: line for Theorem 1 (Fig. 6b, n_v m / p = 1/2, is where it says its theory is inaccurate),
@@ -57,6 +57,9 @@ REGIME_RATIO = Rational(1, 2)
 MOMENTS = {name: Symbol(latex) for name, latex in (
     ("Q0", r"Q_{0}"), ("QG", r"Q_{G}"), ("QY", r"Q_{Y}"), ("QGG", r"Q_{GG}"),
     ("QGY", r"Q_{GY}"))}
+#: the alpha_t = 0 matching factor rho_0 = E_0 / E^(2)_0 (a positive number given Sigma,
+#: Sigma_w, n_v, m, sigma; :func:`symmaml.numeric.losses.theorem3_evaluator` computes it)
+MATCH = Symbol("rho_0", positive=True)
 #: display symbols of s = Tr H_t and y = Tr H_r H_t
 s_sym, y_sym = Symbol("s"), Symbol("y")
 #: a fixed symmetric matrix standing for H_r inside the engine's averages (substituted after)
@@ -163,15 +166,29 @@ def derive() -> Derivation:
                   Trace(Hr_s * om * om.T), expansion(MOMENTS, s_sym, y_sym),
                   "approximation", "O(p_eff^-2) relative",
                   note="the zeroth order y Q_0/s^2 is the paper's N c y/s^2")]
+    # matched at alpha_t = 0 (as Theorem 2's step 5): there the cDE gives the value without
+    # expanding in D (numeric.theorem3_alpha0), and the truncation is rescaled by its ratio
+    e2_00 = e2.subs({alpha_t: 0, alpha_r: 0})
+    steps.append(Step(
+        "141", "matched at alpha_t = 0 (as Theorem 2's order 2 is, to the inverse-Wishart "
+        "value)", MATCH, Symbol(r"\mathcal{E}_0") / Symbol(r"\mathbb{E}^{(2)}_{0}"),
+        "approximation", "exact at Sigma = I, alpha_t = 0; elsewhere the relative "
+        "next-order correction is taken at alpha_t = alpha_r = 0",
+        note="E_0 = E Tr(Sigma omega* omega*^T) at alpha_t = 0 by the corrected deterministic "
+             "equivalent with N rows and M = Sigma (residual O(p_eff^-2) relative; "
+             "numeric.theorem3_alpha0); E^(2)_0 the truncation there (alpha_t = alpha_r = 0); "
+             "rho_0 multiplies the truncation at every alpha_t, alpha_r, so the loss stays "
+             "quadratic in alpha_r"))
     loss = (sigma ** 2 / 2 * (1 + alpha_r ** 2 / n_r * Trace(Sigma ** 2))
-            + Trace(Sigma_w * Hr) / 2 + e2 / 2)
+            + Trace(Sigma_w * Hr) / 2 + MATCH * e2 / 2)
     steps.append(Step("14", "average test loss at order 2", D["L"],
                       sigma ** 2 / 2 * (1 + alpha_r ** 2 / n_r * Trace(Sigma ** 2))
                       + Trace(Sigma_w * Symbol("H_r")) / 2
-                      + Symbol(r"\mathbb{E}\,\mathrm{Tr}(H_r \omega^* \omega^{*T})") / 2,
+                      + MATCH * Symbol(r"\mathbb{E}\,\mathrm{Tr}(H_r \omega^* \omega^{*T})") / 2,
                       "approximation", "O(p_eff^-2) relative"))
     return Derivation("3 (order 2)", "p > n_v m + 1, general Sigma, Sigma_w, Gaussian inputs, "
                       "omega0 = w0; p_eff large against n_v m", tuple(steps), loss,
                       extras={"order": 2, "E_h": e2, "E_h_order1": order1_part(Q, s, y),
+                              "E_h_at_00": e2_00, "match": MATCH,
                               "moments": Q, "s": s, "y": y})
 
