@@ -329,8 +329,8 @@ def render(d: FigureData):
     if d.curve_loss2 is not None and np.isfinite(d.curve_loss2).any():
         label2 = "finite-size theory (order 2, beyond the paper)"
         if d.regime2 is not None:
-            label2 = ("order 2 (next order of the paper's expansion),\n"
-                      "drawn where $n_v m/p_{\\mathrm{eff}} < 1/2$")
+            label2 = ("order 2 (next order of the paper's expansion, matched\n"
+                      "at $\\alpha_t = 0$), drawn where $n_v m/p_{\\mathrm{eff}} < 1/2$")
         ax.plot(d.curve_alpha, d.curve_loss2, color="k", lw=1.4, ls="--", zorder=2.5,
                 label=label2)
         curves.append(d.curve_loss2)
