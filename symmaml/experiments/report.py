@@ -169,7 +169,8 @@ def _finite_size_table(items) -> str:
     lines = [f"`symmaml.theory.loss(t, order=2)` (Theorems {', '.join(ORDER2_THEOREMS)}): "
              "Theorem 1's delta and nu^2 parts exact, its sigma^2 part a corrected "
              "deterministic equivalent; Theorem 2 by a task-by-task recursion matched at "
-             "alpha_t = 0; Theorem 3 the next order of the paper's own expansion, offered "
+             "alpha_t = 0; Theorem 3 the next order of the paper's own expansion, matched at "
+             "alpha_t = 0 to the corrected deterministic equivalent, offered "
              "where n_v m / p_eff < 1/2 (derivations/finite_size.md). "
              "Relative gaps (MC - theory)/theory on the same runs as above; the largest "
              "|gap| per figure:", "",

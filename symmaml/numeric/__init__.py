@@ -7,7 +7,8 @@
 * :mod:`symmaml.numeric.reference` -- :func:`direct_evaluate`, the slow reference (every
   p x p product at every parameter value);
 * :mod:`symmaml.numeric.losses` -- :func:`loss_function`, :func:`derived_function`,
-  :func:`theorem3_evaluator` (``order=2``: the next order of the paper's expansion, with
+  :func:`theorem3_evaluator` (``order=2``: the next order of the paper's expansion, matched
+  at alpha_t = 0 by :mod:`symmaml.numeric.theorem3_alpha0`, with
   :func:`theorem3_effective_dimension` for its regime), :func:`phase_map`: the theorems'
   losses and derived
   quantities as checked, compiled functions (:class:`CheckedFunction` applies the theorem's

@@ -174,7 +174,9 @@ def theorem3_evaluator(Sigma, Sigma_w, F="gaussian", backend="numpy", steps_t=1,
 
     ``order=2``: the next order of the paper's expansion
     (:mod:`symmaml.theory.finite_size_general`; Gaussian inputs, so ``F`` must be
-    ``"gaussian"``; one step only)."""
+    ``"gaussian"``; one step only), matched at alpha_t = 0: its factor rho_0 comes from the
+    corrected deterministic equivalent (:mod:`symmaml.numeric.theorem3_alpha0`) per call,
+    for one n_v and one m (``.match(n_v, m, sigma)`` returns it)."""
     from ..theory.finite_size import check_order
     from ..theory.model import F as F_sym, Sigma as S_sym, Sigma_w as Sw_sym
     from ..theory.steps import check_steps

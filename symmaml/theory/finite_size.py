@@ -2,7 +2,8 @@
 
 This module is the entry point of ``order=2`` (:func:`derive`, :data:`DERIVED_FOR`) and holds
 Theorem 1's order 2; Theorem 2's (p < n_v m) is :mod:`symmaml.theory.finite_size_tasks`,
-Theorem 3's (general Sigma, the next order of the paper's own expansion) is
+Theorem 3's (general Sigma, the next order of the paper's own expansion, matched at
+alpha_t = 0) is
 :mod:`symmaml.theory.finite_size_general`.
 
 The paper's Theorem 1 replaces B B^T, Gamma and B dd^T B^T by their means and (B B^T)^-1 by

@@ -22,8 +22,15 @@ j != i (m - 1 of them) is an average over an independent task:
     Q_GG = m [E gamma_1^T G_11^2 gamma_1 + (m - 1) E gamma_1^T G_12 G_21 gamma_1]
 
 (and the same for G Y).  The result is a rational function of traces of words in Sigma,
-Sigma_w (H_r and H_t at their Gaussian values) -- closed form, evaluated at numeric matrices
-by :func:`symmaml.numeric.losses.theorem3_evaluator` with ``order=2``.
+Sigma_w (H_r and H_t at their Gaussian values) -- closed form.
+
+**Matched at alpha_t = 0.**  The loss multiplies this truncation by rho_0 = E_0 / E^(2)_0
+(:data:`MATCH`), the ratio at alpha_t = alpha_r = 0 of the value E_0 from the corrected
+deterministic equivalent (no expansion in D; :mod:`symmaml.numeric.theorem3_alpha0`, exact
+at Sigma = I) to the truncation there -- as Theorem 2's order 2 is matched to the exact
+inverse-Wishart value.  rho_0 is one number per (Sigma, Sigma_w, n_v, m, sigma), so the loss
+stays quadratic in alpha_r; :func:`symmaml.numeric.losses.theorem3_evaluator` with
+``order=2`` computes it and evaluates the loss at numeric matrices.
 
 **What it is and is not.**  The terms kept are the first correction in the fluctuations of
 G and Y, whose relative size is set by a task's effective dimension p_eff = (Tr K)^2/Tr K^2,

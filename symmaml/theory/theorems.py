@@ -135,8 +135,10 @@ class Theorem:
         recursion's ``R_sigma``, ``R_nu``, matched at alpha_t = 0.  Not closed-form;
         :func:`symmaml.numeric.loss_function` with ``order=2`` evaluates it.  Theorem 3
         (:mod:`symmaml.theory.finite_size_general`): Eq. 14 with its last term carried to
-        the next order of the paper's expansion -- closed form in traces of Sigma, Sigma_w
-        (Gaussian inputs), evaluated by ``symmaml.numeric.theorem3_evaluator(..., order=2)``.
+        the next order of the paper's expansion, matched at alpha_t = 0 -- closed form in
+        traces of Sigma, Sigma_w and the matching factor ``rho_0`` (Gaussian inputs),
+        evaluated by ``symmaml.numeric.theorem3_evaluator(..., order=2)``, which computes
+        rho_0 from the corrected deterministic equivalent at alpha_t = 0.
         """
         K_t, K_r = _steps.check_steps("steps_t", steps_t), _steps.check_steps("steps_r", steps_r)
         order = _finite_size.check_order(order)
