@@ -217,19 +217,18 @@ class _MatchedTheorem3:
     compiled truncation at alpha_t = alpha_r = 0.  rho_0 depends on n_v, m (one size each:
     one cDE root per size) and sigma (it broadcasts), not on alpha_t, alpha_r, n_t, n_r."""
 
-    def __init__(self, Sigma, Sigma_w, backend="numpy", _inner=None, _at00=None, **kw):
+    def __init__(self, Sigma, Sigma_w, backend="numpy", **kw):
         from ..theory import finite_size_general as fg
         from ..theory.model import Sigma as S_sym, Sigma_w as Sw_sym
         self._S, self._Sw = np.asarray(Sigma, float), np.asarray(Sigma_w, float)
         mats = {S_sym: self._S, Sw_sym: self._Sw}
         d = fg.derive()
-        self._inner = _inner or TraceEvaluator(
-            d.result, mats, scalars=_T3_SCALARS + (fg.MATCH,), basis=S_sym, backend=backend,
-            psd=(S_sym, Sw_sym), **kw)
-        self._at00 = _at00 or TraceEvaluator(d.extras["E_h_at_00"], mats, scalars=(n_v, m, sigma),
-                                             basis=S_sym, backend="numpy", psd=(S_sym, Sw_sym))
+        self._inner = TraceEvaluator(d.result, mats, scalars=_T3_SCALARS + (fg.MATCH,),
+                                     basis=S_sym, backend=backend, psd=(S_sym, Sw_sym), **kw)
+        # the truncation at alpha_t = alpha_r = 0, host-side: rho_0 is a host number
+        self._at00 = TraceEvaluator(d.extras["E_h_at_00"], mats, scalars=(n_v, m, sigma),
+                                    basis=S_sym, backend="numpy", psd=(S_sym, Sw_sym))
         self.arg_names = tuple(a for a in self._inner.arg_names if a != str(fg.MATCH))
-        self._kw = kw
         self._cache = {}
 
     def match(self, n_v, m, sigma):
@@ -241,7 +240,10 @@ class _MatchedTheorem3:
             if a.size != 1:
                 raise ValueError(f"{name}: Theorem 3's order 2 takes one size per call (its "
                                  "alpha_t = 0 matching solves one root per size)")
-            sizes.append(int(a.reshape(())))
+            x = float(a.reshape(()))
+            if not (np.isfinite(x) and x == int(x) and x >= 1):
+                raise ValueError(f"{name}: a positive integer, got {x!r}")
+            sizes.append(int(x))
         sig = np.asarray(to_numpy(sigma) if hasattr(sigma, "shape") else sigma, float)
         key = tuple(sizes)
         if key not in self._cache:

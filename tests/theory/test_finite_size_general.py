@@ -132,6 +132,8 @@ def test_evaluator_matches_direct_evaluation_and_rejects_bad_input():
     np.testing.assert_allclose(got, want, rtol=1e-11)
     with pytest.raises(ValueError, match="n_v"):
         ev.match(np.array([2, 3]), 2, 0.7)
+    with pytest.raises(ValueError, match="m: a positive integer"):
+        ev.match(2, 2.5, 0.7)
     with pytest.raises(ValueError, match="wrt"):
         ev.derivative("n_t")
     with pytest.raises(ValueError, match="F"):
