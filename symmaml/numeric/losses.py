@@ -252,7 +252,11 @@ class _MatchedTheorem3:
             e2 = [float(self._at00(n_v=sizes[0], m=sizes[1], sigma=s)) for s in (0.0, 1.0)]
             self._cache[key] = (e0[0], e0[1] - e0[0], e2[0], e2[1] - e2[0])
         b0, a0, b2, a2 = self._cache[key]
-        return (sig ** 2 * a0 + b0) / (sig ** 2 * a2 + b2)
+        num, den = sig ** 2 * a0 + b0, sig ** 2 * a2 + b2
+        # no noise and no task spread (sigma = 0, Sigma_w = 0): the term rho_0 multiplies is
+        # zero, and so is its alpha_t = 0 value; any rho_0 gives the loss, 1 keeps it finite
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(den == 0, 1.0, num / np.where(den == 0, 1.0, den))
 
     def _call(self, fn, values, kwargs):
         named = dict(zip(self.arg_names, values))

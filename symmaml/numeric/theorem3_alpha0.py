@@ -182,7 +182,7 @@ def alpha0_omega_term_reference(Sigma, Sigma_w, n_v, m, sigma, H=None, h=1e-4):
 
     S = S_at(lam, ell)
     Wf = -(trKg(lam + h * ell) - trKg(lam - h * ell)) / (2 * h)
-    e = 1e-3 / np.max(np.abs(w))
+    e = 1e-3 / max(np.max(np.abs(w)), 1e-300)      # w = 0 (Sigma_w = 0): dS is 0 anyway
     dS = (S_at(lam * (1 + e * w), ell * (1 + e * w))
           - S_at(lam * (1 - e * w), ell * (1 - e * w))) / (2 * e)
     return _assemble(S, Wf, dS, w, n_v, N, sigma)

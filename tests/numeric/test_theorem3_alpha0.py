@@ -38,6 +38,9 @@ def test_fast_against_the_reference():
         assert a == pytest.approx(b, rel=1e-6)
     T, _ = cde_root(np.linalg.eigvalsh(S), 6)
     assert T > 0
+    # Sigma_w = 0: the Sigma_w parts vanish and both stay finite
+    a, b = (f(S, 0 * Sw, 2, 3, 1.0) for f in (alpha0_omega_term, alpha0_omega_term_reference))
+    assert np.isfinite(a) and a == pytest.approx(b, rel=1e-6)
 
 
 def _simulate(S, Sw, n_v, m, sigma, H, draws, seed, chunk=2000):

@@ -134,6 +134,10 @@ def test_evaluator_matches_direct_evaluation_and_rejects_bad_input():
         ev.match(np.array([2, 3]), 2, 0.7)
     with pytest.raises(ValueError, match="m: a positive integer"):
         ev.match(2, 2.5, 0.7)
+    # no noise and no task spread: the matched term is zero, the loss finite
+    ev0 = theorem3_evaluator(S, 0 * Sw, order=2)
+    assert float(ev0.match(2, 2, 0.0)) == 1.0
+    assert np.all(np.isfinite(ev0(**dict(vals, sigma=0.0))))
     with pytest.raises(ValueError, match="wrt"):
         ev.derivative("n_t")
     with pytest.raises(ValueError, match="F"):
