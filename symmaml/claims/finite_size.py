@@ -185,7 +185,8 @@ CLAIMS: list[Claim] = [
           "N c y/s^2 (Gaussian inputs)",
           derived=lambda: _general_E("E_h_order1"), printed=_paper_E_h),
     Claim("FS-12", _SECTION, "at Sigma = I, Sigma_w = nu^2/p I and alpha_t = 0 the order-2 "
-          "Theorem 3 agrees with the finite-sample value h_r (nu^2 N (p - n_v - 1)/(p (p - N "
+          "Theorem 3's truncation (before its alpha_t = 0 matching, which makes it exact "
+          "there) agrees with the finite-sample value h_r (nu^2 N (p - n_v - 1)/(p (p - N "
           "- 1)) + sigma^2 N/(p - N - 1)) through O(1/p): its relative error is O(p^-2)",
           derived=_general_isotropic_gap, printed=lambda: 0),
 ]
