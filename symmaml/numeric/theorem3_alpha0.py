@@ -54,8 +54,8 @@ def _check(Sigma, Sigma_w, n_v, m, sigma):
         if isinstance(v, bool) or int(v) != v or v < 1:
             raise ValueError(f"{name}: a positive integer, got {v!r}")
     p, N = S.shape[0], int(n_v) * int(m)
-    if N < 2 or p <= N + 1:
-        raise ValueError(f"n_v, m: need 2 <= N = n_v m and p > N + 1 (p = {p}, N = {N})")
+    if p <= N + 1:
+        raise ValueError(f"n_v, m: need p > N + 1 = n_v m + 1 (p = {p}, N = {N})")
     sigma = np.asarray(sigma, dtype=float)
     if not np.all(np.isfinite(sigma)):
         raise ValueError("sigma: must be finite")
@@ -137,7 +137,7 @@ def _dS_scaled(mu, ell, w, n):
 
 def _assemble(S, Wf, dS, w, n_v, N, sigma):
     Wd = (N * np.sum(w) * S + 2.0 * dS + 2.0 * Wf) / (N + 2)
-    rho = (n_v - 1) / (N - 1)
+    rho = (n_v - 1) / (N - 1) if N > 1 else 0.0      # one row: no pairs (and W_d = W_f)
     return sigma ** 2 * S + (1.0 - rho) * Wd + rho * Wf
 
 

@@ -17,7 +17,7 @@ def _inverse_wishart(p, n_v, m, sigma, nu, h, c=1.0):
 
 
 @pytest.mark.parametrize("p,n_v,m,sigma,nu,h", [(60, 2, 3, 1.0, 0.5, 1.0), (30, 5, 2, 0.3, 1.2, 0.7),
-                                                (12, 1, 4, 2.0, 0.1, 1.9)])
+                                                (12, 1, 4, 2.0, 0.1, 1.9), (5, 1, 1, 0.5, 1.0, 1.0)])
 def test_exact_at_sigma_identity(p, n_v, m, sigma, nu, h):
     """Sigma = c I: the cDE is exact, and every other step is an identity, so the value is
     the inverse-Wishart mean (to rounding: 20 eps)."""
@@ -84,6 +84,10 @@ def test_bad_input_names_the_argument():
         alpha0_omega_term(S, np.eye(5), 1, 2, 1.0)
     with pytest.raises(ValueError, match="n_v, m"):
         alpha0_omega_term(S, S, 2, 3, 1.0)                      # p = 6 <= N + 1
+    # one row (N = 1): W_d = W_f, so the Sigma_w part is the same either way
+    one = alpha0_omega_term(np.diag(np.arange(1.0, 7)), S, 1, 1, 0.0)
+    assert one == pytest.approx(alpha0_omega_term_reference(np.diag(np.arange(1.0, 7)), S, 1, 1,
+                                                            0.0), rel=1e-6)
     with pytest.raises(ValueError, match="n_v"):
         alpha0_omega_term(S, S, 1.5, 2, 1.0)
     with pytest.raises(ValueError, match="positive definite"):
