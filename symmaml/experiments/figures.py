@@ -207,6 +207,14 @@ class FigureData:
     regime2: np.ndarray | None = None
 
     @property
+    def inside2(self) -> np.ndarray:
+        """Per point, whether it lies in the order-2 regime (all True where
+        :attr:`regime2` is None)."""
+        if self.regime2 is None:
+            return np.ones(self.alpha.shape, bool)
+        return np.asarray(self.regime2, bool)
+
+    @property
     def rel_gap(self) -> np.ndarray:
         """(mc - theory) / theory at the Monte Carlo points."""
         return (self.mc - self.theory) / self.theory
@@ -376,7 +384,7 @@ def render(d: FigureData):
     axr.errorbar(d.alpha, pct, yerr=pct_se, fmt="o", ms=4, color="C3", elinewidth=1.2,
                  capsize=3, label="vs the paper's theorem")
     lim = float(np.max(np.abs(pct) + pct_se))
-    keep = (np.ones(d.alpha.shape, bool) if d.regime2 is None else np.asarray(d.regime2))
+    keep = d.inside2
     if d.theory2 is not None and keep.any():
         pct2 = (100 * d.rel_gap2)[keep]
         pct2_se = (100 * d.stderr / np.abs(d.theory2))[keep]

@@ -154,10 +154,8 @@ def _figure_targets(name, d):
     curve: the paper's theorem and the order-2 theory against the same runs, judged on the
     validation's family-wise interval; points outside the order-2 regime are "outside"."""
     from .targets import judge, target_for
-    import numpy as np
-    keep = np.ones(d.alpha.shape, bool) if d.regime2 is None else np.asarray(d.regime2)
     tg = target_for(name)
-    return tg, judge(tg, d.theory, d.theory2, d.mc, d.stderr, d.validation.z_crit, ~keep)
+    return tg, judge(tg, d.theory, d.theory2, d.mc, d.stderr, d.validation.z_crit, ~d.inside2)
 
 
 def _finite_size_table(items) -> str:
@@ -178,7 +176,7 @@ def _finite_size_table(items) -> str:
              "s.e. (relative) | points outside the order-2 regime | target | target per alpha |",
              "|---|---:|---:|---:|---:|---:|---:|---|---|"]
     for name, d in items:
-        keep = np.ones(d.alpha.shape, bool) if d.regime2 is None else np.asarray(d.regime2)
+        keep = d.inside2
         out = f"{int((~keep).sum())} of {keep.size}"
         tg, verdicts = _figure_targets(name, d)
         tail = f"{tg.text} | {count(verdicts)} |"

@@ -233,7 +233,7 @@ class _MatchedTheorem3:
 
     def match(self, n_v, m, sigma):
         """rho_0 at sizes n_v, m (integers) and noise ``sigma`` (array or number)."""
-        from .theorem3_alpha0 import alpha0_omega_term
+        from .theorem3_alpha0 import alpha0_coefficients
         sizes = []
         for name, v in (("n_v", n_v), ("m", m)):
             a = np.asarray(to_numpy(v) if hasattr(v, "shape") else v)
@@ -247,10 +247,11 @@ class _MatchedTheorem3:
         sig = np.asarray(to_numpy(sigma) if hasattr(sigma, "shape") else sigma, float)
         key = tuple(sizes)
         if key not in self._cache:
-            # both E_0 and E^(2)_0 are sigma^2 a + b: two evaluations give a and b
-            e0 = [alpha0_omega_term(self._S, self._Sw, *sizes, sigma=s) for s in (0.0, 1.0)]
+            # both E_0 and E^(2)_0 are sigma^2 a + b; the compiled truncation gives its a, b
+            # from two evaluations
+            a0, b0 = alpha0_coefficients(self._S, self._Sw, *sizes)
             e2 = [float(self._at00(n_v=sizes[0], m=sizes[1], sigma=s)) for s in (0.0, 1.0)]
-            self._cache[key] = (e0[0], e0[1] - e0[0], e2[0], e2[1] - e2[0])
+            self._cache[key] = (b0, a0, e2[0], e2[1] - e2[0])
         b0, a0, b2, a2 = self._cache[key]
         num, den = sig ** 2 * a0 + b0, sig ** 2 * a2 + b2
         # no noise and no task spread (sigma = 0, Sigma_w = 0): the term rho_0 multiplies is

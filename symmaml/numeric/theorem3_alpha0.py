@@ -40,7 +40,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import brentq
 
-__all__ = ["alpha0_omega_term", "alpha0_omega_term_reference", "cde_root"]
+__all__ = ["alpha0_omega_term", "alpha0_coefficients", "alpha0_omega_term_reference",
+           "cde_root"]
 
 
 def _check(Sigma, Sigma_w, n_v, m, sigma):
@@ -56,9 +57,10 @@ def _check(Sigma, Sigma_w, n_v, m, sigma):
     p, N = S.shape[0], int(n_v) * int(m)
     if p <= N + 1:
         raise ValueError(f"n_v, m: need p > N + 1 = n_v m + 1 (p = {p}, N = {N})")
-    sigma = np.asarray(sigma, dtype=float)
-    if not np.all(np.isfinite(sigma)):
-        raise ValueError("sigma: must be finite")
+    if sigma is not None:
+        sigma = np.asarray(sigma, dtype=float)
+        if not np.all(np.isfinite(sigma)):
+            raise ValueError("sigma: must be finite")
     lam, V = np.linalg.eigh((S + S.T) / 2)
     if lam[0] <= 0:
         raise ValueError("Sigma: must be positive definite (a zero eigenvalue leaves the "
@@ -105,7 +107,7 @@ def _gradient(mu, n):
 
 
 def _parts(mu, ell, w, n):
-    """(S, W_f) at spectrum mu, directions ell (for Y) and weights w (for J)."""
+    """(S, W_f, dT/dmu) at spectrum mu, directions ell (for Y) and weights w (for J)."""
     T, T2, dT, dT2 = _gradient(mu, n)
     a = 1.0 + mu * T
     S = -np.dot(ell, dT)
@@ -115,14 +117,15 @@ def _parts(mu, ell, w, n):
     dg_dT2 = -mu / a ** 3
     Wf = -(np.dot(w * dg_dmu, ell) + np.dot(w, dg_dT) * np.dot(ell, dT)
            + np.dot(w, dg_dT2) * np.dot(ell, dT2))
-    return S, Wf
+    return S, Wf, dT
 
 
-def _dS_scaled(mu, ell, w, n):
+def _dS_scaled(mu, ell, w, n, dT):
     """d/deps S(mu (1 + eps w), ell (1 + eps w)) at 0: S is linear in ell, so this is
-    -D_{ell w} T - D_{mu w} (D_ell T); the second derivative by a Richardson-extrapolated
-    central difference of the analytic gradient (error O(h^4), about 1e-12 relative)."""
-    first = -np.dot(ell * w, _gradient(mu, n)[2])
+    -D_{ell w} T - D_{mu w} (D_ell T), ``dT`` the gradient dT/dmu at mu; the second
+    derivative by a Richardson-extrapolated central difference of the analytic gradient
+    (error O(h^4), about 1e-12 relative)."""
+    first = -np.dot(ell * w, dT)
     v = mu * w
     h = 1e-3 / max(np.max(np.abs(w)), 1e-300)
 
@@ -135,21 +138,30 @@ def _dS_scaled(mu, ell, w, n):
     return first - second
 
 
-def _assemble(S, Wf, dS, w, n_v, N, sigma):
+def _combine(S, Wf, dS, w, n_v, N):
+    """(S, (1 - rho) W_d + rho W_f): the sigma^2 coefficient and the Sigma_w part."""
     Wd = (N * np.sum(w) * S + 2.0 * dS + 2.0 * Wf) / (N + 2)
     rho = (n_v - 1) / (N - 1) if N > 1 else 0.0      # one row: no pairs (and W_d = W_f)
-    return sigma ** 2 * S + (1.0 - rho) * Wd + rho * Wf
+    return S, (1.0 - rho) * Wd + rho * Wf
+
+
+def alpha0_coefficients(Sigma, Sigma_w, n_v, m, H=None):
+    """(a, b) with E Tr(H omega* omega*^T) = sigma^2 a + b at alpha_t = 0 (module doc): a = S,
+    b the Sigma_w part.  ``H`` = Sigma by default (the loss's term at alpha_r = 0; a matrix
+    commuting with Sigma otherwise)."""
+    lam, w, p, n_v, N, _ = _check(Sigma, Sigma_w, n_v, m, None)
+    h = lam if H is None else _eigen_of(H, Sigma, lam)
+    ell = lam * h
+    S, Wf, dT = _parts(lam, ell, w, N)
+    return _combine(S, Wf, _dS_scaled(lam, ell, w, N, dT), w, n_v, N)
 
 
 def alpha0_omega_term(Sigma, Sigma_w, n_v, m, sigma, H=None):
-    """E Tr(H omega* omega*^T) at alpha_t = 0 (module doc), ``H`` = Sigma by default (the
-    loss's term at alpha_r = 0; a matrix commuting with Sigma otherwise).  ``sigma`` may
+    """E Tr(H omega* omega*^T) at alpha_t = 0 (:func:`alpha0_coefficients`); ``sigma`` may
     be an array (the result broadcasts)."""
-    lam, w, p, n_v, N, sigma = _check(Sigma, Sigma_w, n_v, m, sigma)
-    h = lam if H is None else _eigen_of(H, Sigma, lam)
-    ell = lam * h
-    S, Wf = _parts(lam, ell, w, N)
-    return _assemble(S, Wf, _dS_scaled(lam, ell, w, N), w, n_v, N, sigma)
+    sigma = _check(Sigma, Sigma_w, n_v, m, sigma)[-1]
+    a, b = alpha0_coefficients(Sigma, Sigma_w, n_v, m, H)
+    return sigma ** 2 * a + b
 
 
 def _eigen_of(H, Sigma, lam):
@@ -185,4 +197,5 @@ def alpha0_omega_term_reference(Sigma, Sigma_w, n_v, m, sigma, H=None, h=1e-4):
     e = 1e-3 / max(np.max(np.abs(w)), 1e-300)      # w = 0 (Sigma_w = 0): dS is 0 anyway
     dS = (S_at(lam * (1 + e * w), ell * (1 + e * w))
           - S_at(lam * (1 - e * w), ell * (1 - e * w))) / (2 * e)
-    return _assemble(S, Wf, dS, w, n_v, N, sigma)
+    a, b = _combine(S, Wf, dS, w, n_v, N)
+    return sigma ** 2 * a + b
